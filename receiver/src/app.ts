@@ -1,0 +1,142 @@
+// Builds a receiver from its configuration: the services (object store, session index,
+// forwarder, group committer, ingest pipeline) and the fastify app with its three route
+// groups — ingest (OTLP), query (/api/v1) and ops (health, metrics). main.ts only adds
+// listening and signals; tests build apps the same way.
+
+import cors from '@fastify/cors';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { Authenticator, AuthError } from './auth.ts';
+import type { ReceiverConfig } from './config.ts';
+import { createForwarder } from './forward/create-forwarder.ts';
+import type { Forwarder } from './forward/forwarder.ts';
+import { createSessionIndex } from './index/create-index.ts';
+import { IndexUnavailableError } from './index/session-index.ts';
+import type { SessionIndex } from './index/session-index.ts';
+import { IngestPipeline } from './ingest/pipeline.ts';
+import { ingestRoutes } from './ingest/routes.ts';
+import { Metrics } from './ops/metrics.ts';
+import { opsRoutes } from './ops/routes.ts';
+import { queryRoutes } from './query/routes.ts';
+import { createObjectStore } from './storage/create-store.ts';
+import { GroupCommitter } from './storage/group-commit.ts';
+import { StoreUnavailableError } from './storage/object-store.ts';
+import type { ObjectStore } from './storage/object-store.ts';
+
+export interface Services {
+  config: ReceiverConfig;
+  store: ObjectStore;
+  index: SessionIndex;
+  forwarder: Forwarder;
+  committer: GroupCommitter;
+  pipeline: IngestPipeline;
+  auth: Authenticator;
+  metrics: Metrics;
+}
+
+export interface Receiver {
+  app: FastifyInstance;
+  services: Services;
+  /** Stops taking requests, writes pending segments, closes every service. */
+  close(): Promise<void>;
+}
+
+/** Segment bytes waiting for storage beyond which ingest answers 429 (back-pressure). */
+function overloadThreshold(config: ReceiverConfig): number {
+  return Math.max(8 * config.groupCommit.maxBytes, 32 * 1024 * 1024);
+}
+
+export async function createServices(config: ReceiverConfig): Promise<Services> {
+  const store = createObjectStore(config.storage);
+  const index = await createSessionIndex(config.index);
+  const forwarder = await createForwarder(config.forward);
+  const committer = new GroupCommitter({ store, index, instanceId: config.instanceId, maxDelayMs: config.groupCommit.maxDelayMs, maxBytes: config.groupCommit.maxBytes });
+  const pipeline = new IngestPipeline({ segments: committer, index, forwarder });
+  const metrics = new Metrics({ forwardQueue: () => forwarder.stats(), groupCommit: () => committer.stats() });
+  return { config, store, index, forwarder, committer, pipeline, auth: new Authenticator(config.auth), metrics };
+}
+
+/** CORS for browsers posting straight to the receiver: only listed origins, preflight included. */
+function corsOptions(allowed: string[]) {
+  const any = allowed.includes('*');
+  const set = new Set(allowed);
+  return {
+    origin: (origin: string | undefined, cb: (err: Error | null, allow: boolean) => void) => cb(null, !origin || any || set.has(origin)),
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'content-encoding', 'authorization', 'x-otel-replay-key', 'traceparent', 'tracestate'],
+    exposedHeaders: ['retry-after'],
+    maxAge: 7200,
+  };
+}
+
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: { level: config.server.logLevel },
+    bodyLimit: config.server.maxBodyBytes,
+    // Ids in URLs are bounded by protocol's checkId; this only stops absurd URLs early.
+    maxParamLength: 512,
+    disableRequestLogging: true,
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    services.metrics.httpRequests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+
+  // Errors outside the ingest scope (query API, ops) answer JSON `{ error }`.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AuthError) return reply.code(401).send({ error: error.message });
+    if (error instanceof StoreUnavailableError || error instanceof IndexUnavailableError) {
+      services.metrics.unavailable.inc({ reason: error.name });
+      return reply.code(503).header('retry-after', String(config.server.retryAfterSeconds)).send({ error: `temporarily unavailable, retry later: ${error.message}` });
+    }
+    if (error.validation) return reply.code(400).send({ error: error.message });
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });
+  });
+
+  await app.register(cors, corsOptions(config.server.corsAllowedOrigins));
+  await app.register(opsRoutes, {
+    metrics: services.metrics,
+    checks: {
+      index: () => services.index.ping(),
+      store: () => services.store.ping(),
+    },
+  });
+  await app.register(ingestRoutes, {
+    pipeline: services.pipeline,
+    auth: services.auth,
+    metrics: services.metrics,
+    maxBodyBytes: config.server.maxBodyBytes,
+    maxDecompressedBytes: config.server.maxDecompressedBytes,
+    retryAfterSeconds: config.server.retryAfterSeconds,
+    overloaded: () => services.committer.stats().pendingBytes > overloadThreshold(config),
+  });
+  await app.register(queryRoutes, {
+    prefix: '/api/v1',
+    index: services.index,
+    store: services.store,
+    tenantOf: (request) => services.auth.tenantOf(request, 'read'),
+  });
+  return app;
+}
+
+export async function createReceiver(config: ReceiverConfig): Promise<Receiver> {
+  const services = await createServices(config);
+  const app = await buildApp(services);
+  let closed = false;
+  return {
+    app,
+    services,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await services.committer.close();
+      await services.forwarder.close();
+      await services.index.close();
+      await services.store.close();
+    },
+  };
+}

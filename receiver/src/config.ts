@@ -1,0 +1,303 @@
+// The receiver's configuration: one YAML (or JSON) file, with environment variables on
+// top, validated at start with errors that name the setting. Defaults give an embedded
+// receiver on 127.0.0.1:4318 that stores everything under ./data.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { isSafeId } from '@otel-replay/protocol';
+
+export interface TenantConfig {
+  id: string;
+  /** Keys accepted on ingest (Authorization: Bearer <key>, or X-Otel-Replay-Key). */
+  writeKeys: string[];
+  /** Tokens accepted on the query API (Authorization: Bearer <token>). */
+  readTokens: string[];
+}
+
+export interface ReceiverConfig {
+  server: {
+    host: string;
+    port: number;
+    /** Cap on the request body as sent (compressed or not). */
+    maxBodyBytes: number;
+    /** Cap on the body after decompression (OTLP recommends 64 MiB; we default lower). */
+    maxDecompressedBytes: number;
+    /** Browser origins allowed by CORS; '*' allows any (not recommended). */
+    corsAllowedOrigins: string[];
+    /** Seconds clients are told to wait (Retry-After) when overloaded or a dependency is down. */
+    retryAfterSeconds: number;
+    logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  };
+  dataDir: string;
+  storage: {
+    backend: 'filesystem' | 's3';
+    filesystem: { dir: string };
+    s3: {
+      bucket: string;
+      region: string;
+      endpoint: string | null;
+      forcePathStyle: boolean;
+      accessKeyId: string | null;
+      secretAccessKey: string | null;
+      /** Prepended to every key (e.g. "replay/"). */
+      prefix: string;
+    };
+  };
+  index: {
+    engine: 'sqlite' | 'postgres';
+    sqlite: { path: string };
+    postgres: { url: string; maxConnections: number };
+  };
+  groupCommit: {
+    /** A group is written at most this long after its first segment arrived. */
+    maxDelayMs: number;
+    /** ...or as soon as it holds this many bytes. */
+    maxBytes: number;
+  };
+  forward: {
+    /** Full URL for logs, e.g. http://loki:3100/otlp/v1/logs. null = logs are not forwarded. */
+    logsUrl: string | null;
+    /** Full URL for traces, e.g. http://tempo:4318/v1/traces. null = traces are not forwarded. */
+    tracesUrl: string | null;
+    /** Extra headers on every forwarded request. */
+    headers: Record<string, string>;
+    /** Send X-Scope-OrgID: <tenant> (Loki/Tempo multi-tenancy). */
+    tenantHeader: boolean;
+    gzip: boolean;
+    timeoutMs: number;
+    queue: { dir: string; maxBytes: number };
+    retry: { initialDelayMs: number; maxDelayMs: number };
+  };
+  auth: {
+    /** When false, requests without a key go to `defaultTenant`. */
+    required: boolean;
+    defaultTenant: string;
+    tenants: TenantConfig[];
+  };
+  /** Unique per running instance (object names); defaults to host name + port. */
+  instanceId: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const MiB = 1024 * 1024;
+
+export function defaultConfig(): ReceiverConfig {
+  return {
+    server: {
+      host: '127.0.0.1',
+      port: 4318,
+      maxBodyBytes: 16 * MiB,
+      maxDecompressedBytes: 64 * MiB,
+      corsAllowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://localhost:5173', 'http://127.0.0.1:5173'],
+      retryAfterSeconds: 5,
+      logLevel: 'info',
+    },
+    dataDir: './data',
+    storage: {
+      backend: 'filesystem',
+      filesystem: { dir: '' },
+      s3: { bucket: 'otel-replay', region: 'us-east-1', endpoint: null, forcePathStyle: false, accessKeyId: null, secretAccessKey: null, prefix: '' },
+    },
+    index: {
+      engine: 'sqlite',
+      sqlite: { path: '' },
+      postgres: { url: 'postgres://localhost:5432/otel_replay', maxConnections: 10 },
+    },
+    groupCommit: { maxDelayMs: 1000, maxBytes: 4 * MiB },
+    forward: {
+      logsUrl: null,
+      tracesUrl: null,
+      headers: {},
+      tenantHeader: true,
+      gzip: true,
+      timeoutMs: 10_000,
+      queue: { dir: '', maxBytes: 512 * MiB },
+      retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
+    },
+    auth: { required: false, defaultTenant: 'default', tenants: [] },
+    instanceId: '',
+  };
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merges `override` into `base`, rejecting keys `base` does not have (typos). */
+function merge(base: Record<string, unknown>, override: Record<string, unknown>, where: string): void {
+  for (const [key, value] of Object.entries(override)) {
+    const at = where ? `${where}.${key}` : key;
+    if (!(key in base)) throw new ConfigError(`unknown setting ${at}`);
+    const current = base[key];
+    if (isObject(current) && key !== 'headers') {
+      if (!isObject(value)) throw new ConfigError(`setting ${at} must be a mapping`);
+      merge(current, value, at);
+    } else {
+      base[key] = value;
+    }
+  }
+}
+
+/**
+ * Environment variables, each the dotted path of a setting. Values are parsed as JSON
+ * when they look like JSON (numbers, booleans, arrays), else taken as strings.
+ */
+export const ENV_SETTINGS: Record<string, string> = {
+  HOST: 'server.host',
+  PORT: 'server.port',
+  MAX_BODY_BYTES: 'server.maxBodyBytes',
+  MAX_DECOMPRESSED_BYTES: 'server.maxDecompressedBytes',
+  CORS_ALLOWED_ORIGINS: 'server.corsAllowedOrigins',
+  RETRY_AFTER_SECONDS: 'server.retryAfterSeconds',
+  LOG_LEVEL: 'server.logLevel',
+  DATA_DIR: 'dataDir',
+  STORAGE_BACKEND: 'storage.backend',
+  STORAGE_DIR: 'storage.filesystem.dir',
+  S3_BUCKET: 'storage.s3.bucket',
+  S3_REGION: 'storage.s3.region',
+  S3_ENDPOINT: 'storage.s3.endpoint',
+  S3_FORCE_PATH_STYLE: 'storage.s3.forcePathStyle',
+  S3_ACCESS_KEY_ID: 'storage.s3.accessKeyId',
+  S3_SECRET_ACCESS_KEY: 'storage.s3.secretAccessKey',
+  S3_PREFIX: 'storage.s3.prefix',
+  INDEX_ENGINE: 'index.engine',
+  SQLITE_PATH: 'index.sqlite.path',
+  POSTGRES_URL: 'index.postgres.url',
+  GROUP_COMMIT_MAX_DELAY_MS: 'groupCommit.maxDelayMs',
+  GROUP_COMMIT_MAX_BYTES: 'groupCommit.maxBytes',
+  FORWARD_LOGS_URL: 'forward.logsUrl',
+  FORWARD_TRACES_URL: 'forward.tracesUrl',
+  FORWARD_QUEUE_DIR: 'forward.queue.dir',
+  FORWARD_QUEUE_MAX_BYTES: 'forward.queue.maxBytes',
+  AUTH_REQUIRED: 'auth.required',
+  DEFAULT_TENANT: 'auth.defaultTenant',
+  INSTANCE_ID: 'instanceId',
+};
+
+function parseEnvValue(raw: string): Json {
+  const t = raw.trim();
+  if (/^(true|false|null|-?\d+(\.\d+)?)$/.test(t) || t.startsWith('[') || t.startsWith('{')) {
+    try {
+      return JSON.parse(t) as Json;
+    } catch {
+      throw new ConfigError(`environment value ${JSON.stringify(raw)} looks like JSON but does not parse`);
+    }
+  }
+  // Comma-separated lists are allowed for list settings (CORS_ALLOWED_ORIGINS=a,b).
+  return raw;
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let cur: Record<string, unknown> = target;
+  for (const p of parts.slice(0, -1)) {
+    if (!isObject(cur[p])) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+/** Loads defaults, then the file (if any), then environment variables; then validates. */
+export function loadConfig(options: { file?: string | null; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): ReceiverConfig {
+  const env = options.env ?? process.env;
+  const config = defaultConfig() as unknown as Record<string, unknown>;
+  const file = options.file ?? env.OTEL_REPLAY_CONFIG ?? null;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text);
+    } catch (err) {
+      throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${(err as Error).message}`);
+    }
+    if (parsed != null) {
+      if (!isObject(parsed)) throw new ConfigError(`config file ${file} must hold a mapping at the top`);
+      merge(config, parsed, '');
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, dotted] of Object.entries(ENV_SETTINGS)) {
+    const raw = env[name] ?? env[`OTEL_REPLAY_${name}`];
+    if (raw !== undefined && raw !== '') setPath(fromEnv, dotted, parseEnvValue(raw));
+  }
+  merge(config, fromEnv, '');
+  if (options.overrides) merge(config, options.overrides, '');
+  return validate(config as unknown as ReceiverConfig);
+}
+
+function need(cond: boolean, message: string): void {
+  if (!cond) throw new ConfigError(message);
+}
+
+function positiveInt(v: unknown, name: string): void {
+  need(typeof v === 'number' && Number.isInteger(v) && v > 0, `${name} must be a positive integer, got ${JSON.stringify(v)}`);
+}
+
+function stringList(v: unknown, name: string): string[] {
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  need(Array.isArray(v) && v.every((s) => typeof s === 'string'), `${name} must be a list of strings`);
+  return v as string[];
+}
+
+function validate(c: ReceiverConfig): ReceiverConfig {
+  need(typeof c.server.host === 'string' && c.server.host.length > 0, 'server.host must be a host name or address');
+  need(Number.isInteger(c.server.port) && c.server.port >= 0 && c.server.port <= 65535, `server.port must be 0..65535, got ${JSON.stringify(c.server.port)}`);
+  positiveInt(c.server.maxBodyBytes, 'server.maxBodyBytes');
+  positiveInt(c.server.maxDecompressedBytes, 'server.maxDecompressedBytes');
+  positiveInt(c.server.retryAfterSeconds, 'server.retryAfterSeconds');
+  c.server.corsAllowedOrigins = stringList(c.server.corsAllowedOrigins, 'server.corsAllowedOrigins');
+  need(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(c.server.logLevel), `server.logLevel must be one of fatal, error, warn, info, debug, trace, silent`);
+  need(typeof c.dataDir === 'string' && c.dataDir.length > 0, 'dataDir must be a directory path');
+  const dataDir = path.resolve(c.dataDir);
+  c.dataDir = dataDir;
+  need(c.storage.backend === 'filesystem' || c.storage.backend === 's3', `storage.backend must be filesystem or s3, got ${JSON.stringify(c.storage.backend)}`);
+  c.storage.filesystem.dir = path.resolve(c.storage.filesystem.dir || path.join(dataDir, 'objects'));
+  if (c.storage.backend === 's3') {
+    need(typeof c.storage.s3.bucket === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(c.storage.s3.bucket), `storage.s3.bucket must be a valid bucket name, got ${JSON.stringify(c.storage.s3.bucket)}`);
+    need(c.storage.s3.endpoint === null || /^https?:\/\//.test(c.storage.s3.endpoint), 'storage.s3.endpoint must be an http(s) URL or null');
+  }
+  need(c.index.engine === 'sqlite' || c.index.engine === 'postgres', `index.engine must be sqlite or postgres, got ${JSON.stringify(c.index.engine)}`);
+  c.index.sqlite.path = path.resolve(c.index.sqlite.path || path.join(dataDir, 'index.sqlite'));
+  if (c.index.engine === 'postgres') need(/^postgres(ql)?:\/\//.test(c.index.postgres.url), 'index.postgres.url must be a postgres:// URL');
+  positiveInt(c.index.postgres.maxConnections, 'index.postgres.maxConnections');
+  positiveInt(c.groupCommit.maxDelayMs, 'groupCommit.maxDelayMs');
+  positiveInt(c.groupCommit.maxBytes, 'groupCommit.maxBytes');
+  for (const key of ['logsUrl', 'tracesUrl'] as const) {
+    const v = c.forward[key];
+    need(v === null || (typeof v === 'string' && /^https?:\/\//.test(v)), `forward.${key} must be an http(s) URL or null, got ${JSON.stringify(v)}`);
+  }
+  need(isObject(c.forward.headers) && Object.values(c.forward.headers).every((v) => typeof v === 'string'), 'forward.headers must map header names to strings');
+  c.forward.queue.dir = path.resolve(c.forward.queue.dir || path.join(dataDir, 'forward-queue'));
+  positiveInt(c.forward.queue.maxBytes, 'forward.queue.maxBytes');
+  positiveInt(c.forward.timeoutMs, 'forward.timeoutMs');
+  positiveInt(c.forward.retry.initialDelayMs, 'forward.retry.initialDelayMs');
+  positiveInt(c.forward.retry.maxDelayMs, 'forward.retry.maxDelayMs');
+  need(isSafeId(c.auth.defaultTenant), `auth.defaultTenant must be a safe id ([A-Za-z0-9._:-]), got ${JSON.stringify(c.auth.defaultTenant)}`);
+  need(Array.isArray(c.auth.tenants), 'auth.tenants must be a list');
+  const seenKeys = new Set<string>();
+  for (const [i, t] of c.auth.tenants.entries()) {
+    need(isObject(t) && isSafeId(t.id), `auth.tenants[${i}].id must be a safe id ([A-Za-z0-9._:-])`);
+    t.writeKeys = stringList(t.writeKeys ?? [], `auth.tenants[${i}].writeKeys`);
+    t.readTokens = stringList(t.readTokens ?? [], `auth.tenants[${i}].readTokens`);
+    for (const k of [...t.writeKeys, ...t.readTokens]) {
+      need(k.length >= 16, `auth.tenants[${i}] (${t.id}) has a key shorter than 16 characters`);
+      need(!seenKeys.has(k), `auth.tenants[${i}] (${t.id}) reuses a key already given to another tenant or role`);
+      seenKeys.add(k);
+    }
+  }
+  need(!c.auth.required || c.auth.tenants.length > 0, 'auth.required is true but auth.tenants lists no tenant');
+  if (!c.instanceId) c.instanceId = `${(process.env.HOSTNAME || 'receiver').replace(/[^A-Za-z0-9._-]/g, '-')}-${c.server.port}`;
+  need(isSafeId(c.instanceId), `instanceId must be a safe id, got ${JSON.stringify(c.instanceId)}`);
+  return c;
+}

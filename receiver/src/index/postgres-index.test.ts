@@ -1,0 +1,152 @@
+// Runs the shared SessionIndex suite against a real PostgreSQL server (test/peers), plus
+// what only the shared engine promises: receivers migrating and writing at the same
+// time, and a database outage answered with IndexUnavailableError and healed without
+// recreating the index.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { startPostgres } from '../../test/peers/postgres.ts';
+import type { PostgresPeer } from '../../test/peers/postgres.ts';
+import { defaultConfig } from '../config.ts';
+import { createSessionIndex } from './create-index.ts';
+import { PostgresIndex, isUnavailable } from './postgres-index.ts';
+import { MIGRATIONS } from './schema.ts';
+import { IndexUnavailableError } from './session-index.ts';
+import { activity, freshTenant, segmentRow, sessionIndexSuite } from './session-index.suite.ts';
+
+let peer: PostgresPeer;
+
+before(async () => {
+  peer = await startPostgres();
+});
+after(async () => {
+  await peer?.dispose();
+});
+
+async function open(url = peer.url): Promise<PostgresIndex> {
+  const index = new PostgresIndex({ url, maxConnections: 4, connectTimeoutMs: 2000 });
+  await index.migrate();
+  return index;
+}
+
+describe('PostgresIndex: shared SessionIndex behaviour', () => {
+  sessionIndexSuite(() => open());
+});
+
+describe('PostgresIndex: several receivers on one database', () => {
+  it('lets receivers that start together migrate a fresh database exactly once', async () => {
+    const url = await peer.createDatabase('concurrent_migrate');
+    const indexes = Array.from({ length: 4 }, () => new PostgresIndex({ url, maxConnections: 2 }));
+    try {
+      await Promise.all(indexes.map((i) => i.migrate()));
+      await Promise.all(indexes.map((i) => i.migrate()));
+    } finally {
+      await Promise.all(indexes.map((i) => i.close()));
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const rows = (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => Number(r.version));
+      assert.deepEqual(rows, MIGRATIONS.map((m) => m.version));
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('loses no counter or URL when two receivers update one session at once', async () => {
+    const [a, b] = [await open(), await open()];
+    const tenant = freshTenant();
+    try {
+      const calls = Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).applyActivity([
+        activity(tenant, 'hot', { clicks: 1, firstSeen: 1_000 + i, lastSeen: 2_000 + i, urls: [`https://a.example/${i}`] }),
+        activity(tenant, `cold-${i}`, { clicks: 1 }),
+      ]));
+      await Promise.all(calls);
+      const s = await a.getSession(tenant, 'hot');
+      assert.ok(s);
+      assert.equal(s.clicks, 20);
+      assert.equal(s.firstSeen, 1_000);
+      assert.equal(s.lastSeen, 2_019);
+      assert.equal(new Set(s.urls).size, 20);
+      assert.equal((await b.searchSessions({ tenant, limit: 100, offset: 0 })).total, 21);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('reports a segment inserted by exactly one of two receivers racing on it', async () => {
+    const [a, b] = [await open(), await open()];
+    const tenant = freshTenant();
+    try {
+      const rows = Array.from({ length: 200 }, (_, i) => segmentRow(tenant, 'S', `w${i % 2}`, i));
+      const [fa, fb] = await Promise.all([a.insertSegments(rows), b.insertSegments([...rows].reverse())]);
+      fb.reverse();
+      for (let i = 0; i < rows.length; i++) assert.equal(Number(fa[i]) + Number(fb[i]), 1, `row ${i} inserted ${Number(fa[i]) + Number(fb[i])} times`);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describe('PostgresIndex: database outages', () => {
+  it('classifies connection failures as unavailable and statement errors as not', () => {
+    for (const err of [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+      Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
+      Object.assign(new Error('connection failure'), { code: '08006' }),
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+    ]) assert.equal(isUnavailable(err), true, err.message);
+    for (const err of [
+      Object.assign(new Error('syntax error at or near "x"'), { code: '42601' }),
+      Object.assign(new Error('duplicate key value'), { code: '23505' }),
+      new Error('something else'),
+      null,
+    ]) assert.equal(isUnavailable(err), false, String(err));
+  });
+
+  it('fails fast with IndexUnavailableError when the server is unreachable at start', async () => {
+    const config = defaultConfig().index;
+    config.engine = 'postgres';
+    config.postgres.url = `postgres://postgres@127.0.0.1:${peer.port}/no_such_database`;
+    const started = Date.now();
+    // A missing database is a configuration error, not an outage: it must not look like one.
+    await assert.rejects(createSessionIndex(config), (err: Error) => !(err instanceof IndexUnavailableError) && /no_such_database/.test(err.message));
+    const closed = new PostgresIndex({ url: 'postgres://postgres@127.0.0.1:1/x', maxConnections: 1 });
+    await assert.rejects(closed.migrate(), (err: Error) => err instanceof IndexUnavailableError && /127\.0\.0\.1:1/.test(err.message) && !/postgres@/.test(err.message));
+    await closed.close();
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  for (const how of ['stop', 'kill'] as const) {
+    it(`answers IndexUnavailableError while the server is down (${how}) and recovers on the same object`, async () => {
+      const index = await open();
+      const tenant = freshTenant();
+      try {
+        await index.applyActivity([activity(tenant, 'S', { clicks: 1 })]);
+        assert.deepEqual(await index.insertSegments([segmentRow(tenant, 'S', 'w', 0)]), [true]);
+        await peer[how]();
+        const down = Date.now();
+        const unavailable = (err: Error): boolean => err instanceof IndexUnavailableError && /retry later/.test(err.message);
+        await assert.rejects(index.ping(), unavailable);
+        await assert.rejects(index.insertSegments([segmentRow(tenant, 'S', 'w', 1)]), unavailable);
+        await assert.rejects(index.applyActivity([activity(tenant, 'S', { clicks: 1 })]), unavailable);
+        await assert.rejects(index.searchSessions({ tenant, limit: 10, offset: 0 }), unavailable);
+        await assert.rejects(index.getSession(tenant, 'S'), unavailable);
+        assert.ok(Date.now() - down < 5000, `outage took ${Date.now() - down} ms to report`);
+        await peer.restart();
+        await index.ping();
+        assert.deepEqual(await index.insertSegments([segmentRow(tenant, 'S', 'w', 0), segmentRow(tenant, 'S', 'w', 1)]), [false, true]);
+        await index.applyActivity([activity(tenant, 'S', { clicks: 1 })]);
+        assert.equal((await index.getSession(tenant, 'S'))?.clicks, 2);
+      } finally {
+        await index.close();
+      }
+    });
+  }
+});

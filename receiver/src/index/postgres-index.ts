@@ -1,0 +1,302 @@
+// The shared session index for several receivers behind a load balancer: PostgreSQL
+// through a `pg` Pool. Same schema and semantics as the SQLite index; batches travel as
+// arrays through unnest() so one round trip handles any number of rows. A database that
+// cannot be reached surfaces as IndexUnavailableError (HTTP 503 + Retry-After), and the
+// pool reconnects on its own once the server is back.
+
+import pg from 'pg';
+import type { CustomTypesConfig, PoolClient } from 'pg';
+import type { SegmentIndexRow } from '@otel-replay/protocol';
+import { IndexUnavailableError, segmentKey } from './session-index.ts';
+import type { PendingLegacyChunk, SessionActivity, SessionIndex, SessionPage, SessionQuery, SessionSummary } from './session-index.ts';
+import {
+  CREATE_MIGRATIONS_TABLE, LEGACY_COLUMNS, MIGRATION_LOCK_KEY, SEGMENT_COLUMNS, SESSION_COLUMNS, SESSION_TEXT_COLUMNS, SESSION_WRITE_COLUMNS,
+  pendingMigrations,
+} from './schema.ts';
+import {
+  checkActivity, checkLegacyChunk, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
+  segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
+} from './rows.ts';
+import type { DbRow, SessionRecord, SqlValue } from './rows.ts';
+import { buildSessionSearch } from './search.ts';
+
+export interface PostgresIndexOptions {
+  url: string;
+  maxConnections: number;
+  /** Give up connecting after this long (ms), so requests fail fast while the server is down. */
+  connectTimeoutMs?: number;
+  /** Client-side cap on one query (ms), so a hung server does not hang requests. */
+  queryTimeoutMs?: number;
+}
+
+const INT8_OID = 20;
+// BIGINT columns hold epoch ms, counters and byte offsets: all far below 2^53.
+const numericInt8: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as CustomTypesConfig['getTypeParser'],
+};
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const TRANSIENT_MESSAGES = /connection terminated|connection error|not queryable|timeout exceeded when trying to connect|query read timeout|cannot use a pool after calling end|the database system is (starting up|shutting down)/i;
+
+/**
+ * True for failures that say "the database is not there right now" rather than "this
+ * statement is wrong": network errors, SQLSTATE class 08 (connection exception),
+ * 57P01-57P03 (admin/crash shutdown, cannot connect now), class 53 (out of
+ * connections, disk or memory) and 40001/40P01 (serialization failure, deadlock).
+ */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (NETWORK_CODES.has(code)) return true;
+  if (/^(08|53)/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '40001' || code === '40P01') return true;
+  return typeof e?.message === 'string' && TRANSIENT_MESSAGES.test(e.message);
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return 'the configured PostgreSQL server';
+  }
+}
+
+function column<T>(rows: T[], pick: (r: T) => SqlValue): SqlValue[] {
+  return rows.map(pick);
+}
+
+export class PostgresIndex implements SessionIndex {
+  readonly #pool: pg.Pool;
+  readonly #where: string;
+  #closed = false;
+
+  constructor(options: PostgresIndexOptions) {
+    this.#where = redact(options.url);
+    this.#pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      query_timeout: options.queryTimeoutMs ?? 30_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      application_name: 'otel-replay-receiver',
+      types: numericInt8,
+    });
+    // An idle client whose server went away emits 'error'; the pool drops it and opens
+    // a fresh one on next use. Without a listener that error would crash the process.
+    this.#pool.on('error', () => {});
+  }
+
+  #wrap(err: unknown, action: string): Error {
+    if (this.#closed) return new IndexUnavailableError(`PostgreSQL index ${this.#where} is closed; ${action} refused`, { cause: err });
+    if (isUnavailable(err)) {
+      const msg = (err as Error)?.message || String((err as { code?: string })?.code ?? err);
+      return new IndexUnavailableError(`PostgreSQL index ${this.#where}: ${action} failed (${msg}); retry later, and check that the server is up if it persists`, { cause: err });
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  async #query(action: string, sql: string, params: unknown[] = []): Promise<DbRow[]> {
+    if (this.#closed) throw this.#wrap(new Error('closed'), action);
+    try {
+      return (await this.#pool.query(sql, params)).rows as DbRow[];
+    } catch (err) {
+      throw this.#wrap(err, action);
+    }
+  }
+
+  /** One transaction on one pooled client; a client that failed mid-way is discarded. */
+  async #tx<T>(action: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    if (this.#closed) throw this.#wrap(new Error('closed'), action);
+    let client: PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw this.#wrap(err, action);
+    }
+    // The pool listens for errors only on idle clients; this one is checked out.
+    const onError = (): void => {};
+    client.on('error', onError);
+    let discard: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      if (isUnavailable(err)) discard = err as Error;
+      else {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          discard = rollbackErr as Error;
+        }
+      }
+      throw this.#wrap(err, action);
+    } finally {
+      client.off('error', onError);
+      client.release(discard ?? false);
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.#tx('migrate', async (c) => {
+      // Held until COMMIT: a second receiver starting now waits, then finds nothing to do.
+      await c.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+      await c.query(CREATE_MIGRATIONS_TABLE);
+      const applied = (await c.query('SELECT version FROM schema_migrations')).rows.map((r: DbRow) => Number(r.version));
+      for (const m of pendingMigrations(applied)) {
+        for (const sql of m.statements) await c.query(sql);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [m.version, m.name, Date.now()]);
+      }
+    });
+  }
+
+  async insertSegments(rows: SegmentIndexRow[]): Promise<boolean[]> {
+    for (const r of rows) checkSegmentRow(r);
+    if (rows.length === 0) return [];
+    // A key repeated inside the batch: only its first copy is sent, later copies are
+    // duplicates by definition (the first copy's bytes are the ones indexed).
+    const keyOf = (r: SegmentIndexRow): string => `${r.tenant}\u0000${segmentKey(r.sessionId, r.windowId, r.seq)}`;
+    const firstCopies = new Map<string, SegmentIndexRow>();
+    for (const r of rows) if (!firstCopies.has(keyOf(r))) firstCopies.set(keyOf(r), r);
+    const params = [...firstCopies.values()].map(segmentToParams);
+    const arrays = Array.from({ length: 13 }, (_, i) => params.map((p) => p[i]));
+    const types = ['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint', 'bigint'];
+    const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+    // One statement is one transaction. Rows go in key order so two receivers inserting
+    // overlapping batches wait for each other instead of deadlocking.
+    const inserted = await this.#query(
+      'insert segments',
+      `INSERT INTO segments (${SEGMENT_COLUMNS})
+       SELECT * FROM unnest(${unnest}) ORDER BY 1, 2, 3, 4
+       ON CONFLICT DO NOTHING RETURNING tenant, session_id, window_id, seq`,
+      arrays,
+    );
+    const fresh = new Set(inserted.map((r) => `${String(r.tenant)}\u0000${segmentKey(String(r.session_id), String(r.window_id), Number(r.seq))}`));
+    // Set.delete is true once per key: the first copy is "inserted", any later one is not.
+    return rows.map((r) => fresh.delete(keyOf(r)));
+  }
+
+  async existingSegments(tenant: string, keys: { sessionId: string; windowId: string; seq: number }[]): Promise<Set<string>> {
+    const usable = keys.filter((k) => isStorableKey(k.sessionId) && isStorableKey(k.windowId) && Number.isSafeInteger(k.seq));
+    const found = new Set<string>();
+    if (usable.length === 0 || !isStorableKey(tenant)) return found;
+    const rows = await this.#query(
+      'look up segments',
+      `SELECT s.session_id, s.window_id, s.seq FROM segments s
+       JOIN unnest($2::text[], $3::text[], $4::bigint[]) AS k(session_id, window_id, seq)
+         ON s.session_id = k.session_id AND s.window_id = k.window_id AND s.seq = k.seq
+       WHERE s.tenant = $1`,
+      [tenant, column(usable, (k) => k.sessionId), column(usable, (k) => k.windowId), column(usable, (k) => k.seq)],
+    );
+    for (const r of rows) found.add(segmentKey(String(r.session_id), String(r.window_id), Number(r.seq)));
+    return found;
+  }
+
+  async applyActivity(deltas: SessionActivity[]): Promise<void> {
+    for (const d of deltas) checkActivity(d);
+    if (deltas.length === 0) return;
+    const firstOf = new Map<string, SessionActivity>();
+    for (const d of deltas) {
+      const k = `${d.tenant}\u0000${d.sessionId}`;
+      if (!firstOf.has(k)) firstOf.set(k, d);
+    }
+    const keys = [...firstOf.values()];
+    const tenants = column(keys, (d) => d.tenant);
+    const ids = column(keys, (d) => d.sessionId);
+    await this.#tx('apply session activity', async (c) => {
+      // Create missing rows first so that FOR UPDATE below locks every session we touch:
+      // another receiver merging into the same session then waits for our COMMIT.
+      // Both statements visit keys in one order, so two receivers cannot deadlock.
+      await c.query(
+        `INSERT INTO sessions (tenant, session_id, first_seen, last_seen)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ORDER BY 1, 2
+         ON CONFLICT DO NOTHING`,
+        [tenants, ids, column(keys, (d) => Math.min(d.firstSeen, d.lastSeen)), column(keys, (d) => Math.max(d.firstSeen, d.lastSeen))],
+      );
+      const locked = await c.query(
+        `SELECT ${SESSION_COLUMNS} FROM sessions
+         WHERE (tenant, session_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+         ORDER BY tenant, session_id FOR UPDATE`,
+        [tenants, ids],
+      );
+      const current = new Map<string, SessionRecord>();
+      for (const r of locked.rows as DbRow[]) current.set(`${String(r.tenant)}\u0000${String(r.session_id)}`, sessionRecordFromDb(r));
+      for (const d of deltas) {
+        const k = `${d.tenant}\u0000${d.sessionId}`;
+        current.set(k, mergeActivity(current.get(k) ?? null, d));
+      }
+      const params = [...current.values()].map(sessionToParams);
+      const arrays = SESSION_WRITE_COLUMNS.map((_, i) => params.map((p) => p[i]));
+      const types = SESSION_WRITE_COLUMNS.map((col) => (SESSION_TEXT_COLUMNS.has(col) ? 'text' : 'bigint'));
+      const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+      const set = SESSION_WRITE_COLUMNS.slice(2).map((col) => `${col} = u.${col}`).join(', ');
+      await c.query(
+        `UPDATE sessions AS s SET ${set}
+         FROM unnest(${unnest}) AS u(${SESSION_WRITE_COLUMNS.join(', ')})
+         WHERE s.tenant = u.tenant AND s.session_id = u.session_id`,
+        arrays,
+      );
+    });
+  }
+
+  async searchSessions(query: SessionQuery): Promise<SessionPage> {
+    const built = buildSessionSearch(query, 'postgres');
+    const [totalRows, rows] = await Promise.all([
+      this.#query('count sessions', built.count.sql, built.count.params),
+      this.#query('search sessions', built.page.sql, built.page.params),
+    ]);
+    return { sessions: rows.map(sessionFromDb), total: Number(totalRows[0]?.total ?? 0) };
+  }
+
+  async getSession(tenant: string, sessionId: string): Promise<SessionSummary | null> {
+    if (!isStorableKey(tenant) || !isStorableKey(sessionId)) return null;
+    const rows = await this.#query('read session', `SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = $1 AND session_id = $2`, [tenant, sessionId]);
+    return rows[0] ? sessionFromDb(rows[0]) : null;
+  }
+
+  async listSegments(tenant: string, sessionId: string, windowId?: string): Promise<SegmentIndexRow[]> {
+    if (!isStorableKey(tenant) || !isStorableKey(sessionId) || (windowId !== undefined && !isStorableKey(windowId))) return [];
+    const rows = windowId === undefined
+      ? await this.#query('list segments', `SELECT ${SEGMENT_COLUMNS} FROM segments WHERE tenant = $1 AND session_id = $2 ORDER BY window_id, seq`, [tenant, sessionId])
+      : await this.#query('list segments', `SELECT ${SEGMENT_COLUMNS} FROM segments WHERE tenant = $1 AND session_id = $2 AND window_id = $3 ORDER BY seq`, [tenant, sessionId, windowId]);
+    return rows.map(segmentFromDb);
+  }
+
+  async putLegacyChunk(chunk: PendingLegacyChunk): Promise<void> {
+    checkLegacyChunk(chunk);
+    await this.#query(
+      'park legacy chunk',
+      `INSERT INTO legacy_chunks (${LEGACY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+      legacyToParams(chunk),
+    );
+  }
+
+  async legacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<PendingLegacyChunk[]> {
+    if (!isStorableKey(tenant) || !isStorableKey(sessionId) || !Number.isSafeInteger(eventNumber)) return [];
+    const rows = await this.#query(
+      'read legacy chunks',
+      `SELECT ${LEGACY_COLUMNS} FROM legacy_chunks WHERE tenant = $1 AND session_id = $2 AND event_number = $3 ORDER BY chunk`,
+      [tenant, sessionId, eventNumber],
+    );
+    return rows.map(legacyFromDb);
+  }
+
+  async deleteLegacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<void> {
+    if (!isStorableKey(tenant) || !isStorableKey(sessionId) || !Number.isSafeInteger(eventNumber)) return;
+    await this.#query('delete legacy chunks', 'DELETE FROM legacy_chunks WHERE tenant = $1 AND session_id = $2 AND event_number = $3', [tenant, sessionId, eventNumber]);
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('ping', 'SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}

@@ -1,0 +1,149 @@
+// The session index: which sessions exist, what happened in them, and where every
+// stored segment's bytes are. One interface, two engines chosen by configuration:
+// SQLite (embedded default) and PostgreSQL (several receivers behind a load balancer).
+
+import type { SegmentIndexRow } from '@otel-replay/protocol';
+
+/**
+ * What one request taught us about one session, already summed by the ingest pipeline.
+ * Counters are deltas to add; strings are "latest known" values (null = unknown, keep
+ * what the index has); timestamps widen first/last seen.
+ */
+export interface SessionActivity {
+  tenant: string;
+  sessionId: string;
+  /** Epoch ms of the earliest and latest evidence in this delta. */
+  firstSeen: number;
+  lastSeen: number;
+  service: string | null;
+  userId: string | null;
+  /** The first page-view URL in this delta (becomes the entry URL if the session has none). */
+  entryUrl: string | null;
+  /** Distinct page URLs seen in this delta (the index keeps a bounded distinct list). */
+  urls: string[];
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  userAgent: string | null;
+  pageViews: number;
+  clicks: number;
+  errors: number;
+  rageClicks: number;
+  deadClicks: number;
+  networkFailures: number;
+  consoleErrors: number;
+  /** Spans seen (network and other). */
+  spans: number;
+  /** Replay segments stored by this delta (0 when none). */
+  segments: number;
+  replayBytes: number;
+}
+
+export interface SessionSummary {
+  tenant: string;
+  sessionId: string;
+  service: string | null;
+  userId: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  durationMs: number;
+  entryUrl: string | null;
+  urls: string[];
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  userAgent: string | null;
+  pageViews: number;
+  clicks: number;
+  errors: number;
+  rageClicks: number;
+  deadClicks: number;
+  networkFailures: number;
+  consoleErrors: number;
+  spans: number;
+  segments: number;
+  replayBytes: number;
+  hasReplay: boolean;
+}
+
+export type SessionSortField = 'firstSeen' | 'lastSeen' | 'duration' | 'errors' | 'pageViews' | 'clicks';
+
+export interface SessionQuery {
+  tenant: string;
+  /** Sessions overlapping [from, to] (epoch ms). */
+  from?: number;
+  to?: number;
+  service?: string;
+  userId?: string;
+  /** Substring of any visited URL. */
+  url?: string;
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  hasErrors?: boolean;
+  hasRageClicks?: boolean;
+  hasReplay?: boolean;
+  /** Substring of the browser name. */
+  browser?: string;
+  /** Case-insensitive substring of session id, user id, service, URLs or user agent. */
+  text?: string;
+  sort?: SessionSortField;
+  order?: 'asc' | 'desc';
+  /** 1..500 */
+  limit: number;
+  offset: number;
+}
+
+export interface SessionPage {
+  sessions: SessionSummary[];
+  /** Total matching the filters (for pagination). */
+  total: number;
+}
+
+/** A legacy rrweb-era chunk parked until the other chunks of its event arrive. */
+export interface PendingLegacyChunk {
+  tenant: string;
+  sessionId: string;
+  eventNumber: number;
+  chunk: number;
+  totalChunks: number;
+  offset: number;
+  timestamp: number;
+  body: string;
+}
+
+export interface SessionIndex {
+  /** Creates or upgrades the schema (idempotent; safe with several receivers starting). */
+  migrate(): Promise<void>;
+  /**
+   * Inserts segment rows in one transaction. Returns, for each row, true if inserted
+   * and false if a row with the same (tenant, session, window, seq) already existed.
+   * Resolves only once the transaction is durable.
+   */
+  insertSegments(rows: SegmentIndexRow[]): Promise<boolean[]>;
+  /** Which of these (session, window, seq) keys are already stored (cheap pre-check). */
+  existingSegments(tenant: string, keys: { sessionId: string; windowId: string; seq: number }[]): Promise<Set<string>>;
+  /** Adds activity deltas (upserting sessions) in one transaction. */
+  applyActivity(deltas: SessionActivity[]): Promise<void>;
+  searchSessions(query: SessionQuery): Promise<SessionPage>;
+  getSession(tenant: string, sessionId: string): Promise<SessionSummary | null>;
+  /** A session's segment rows ordered by (window, seq); optionally one window only. */
+  listSegments(tenant: string, sessionId: string, windowId?: string): Promise<SegmentIndexRow[]>;
+  /** Parks a legacy chunk (idempotent on tenant, session, event, chunk). */
+  putLegacyChunk(chunk: PendingLegacyChunk): Promise<void>;
+  /** All parked chunks of one legacy event, ordered by chunk. */
+  legacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<PendingLegacyChunk[]>;
+  deleteLegacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<void>;
+  /** Resolves when the database answers (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The key used in `existingSegments` results. */
+export function segmentKey(sessionId: string, windowId: string, seq: number): string {
+  return `${sessionId}\u0000${windowId}\u0000${seq}`;
+}
+
+/** The database could not be reached: callers answer 503 + Retry-After. */
+export class IndexUnavailableError extends Error {
+  override readonly name = 'IndexUnavailableError';
+}

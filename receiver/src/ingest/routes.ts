@@ -1,0 +1,126 @@
+// OTLP/HTTP ingest: POST /v1/logs and /v1/traces, JSON or protobuf, optionally
+// compressed. Answers follow the OTLP spec: the response has the request's content type;
+// 200 (with partial_success when some records were refused), 400 undecodable, 401 bad
+// key, 413 too large, 415 unknown type, 429/503 + Retry-After when overloaded or a
+// dependency is down (retryable), never an acknowledgement for data that is not durable.
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError } from '../auth.ts';
+import type { Authenticator } from '../auth.ts';
+import { QueueFullError } from '../forward/forwarder.ts';
+import { IndexUnavailableError } from '../index/session-index.ts';
+import type { OtlpEncoding } from '../otlp/model.ts';
+import { decodeBody, parseContentType } from '../otlp/content.ts';
+import { decodeLogs } from '../otlp/decode-logs.ts';
+import { decodeTraces } from '../otlp/decode-traces.ts';
+import { OtlpError } from '../otlp/errors.ts';
+import { encodeExportResponse, encodeStatus } from '../otlp/respond.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { StoreUnavailableError } from '../storage/object-store.ts';
+import type { IngestPipeline } from './pipeline.ts';
+
+export interface IngestDeps {
+  pipeline: IngestPipeline;
+  auth: Authenticator;
+  metrics: Metrics;
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  retryAfterSeconds: number;
+  /** True while the receiver should shed load (e.g. too many segment bytes waiting for storage). */
+  overloaded(): boolean;
+}
+
+/** google.rpc.Code values used in Status bodies. */
+const RpcCode = { INVALID_ARGUMENT: 3, UNAUTHENTICATED: 16, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13 } as const;
+
+class OverloadedError extends Error {
+  override readonly name = 'OverloadedError';
+}
+
+/** The encoding to answer in: the request's, or JSON when the request's is unusable. */
+function replyEncoding(request: FastifyRequest): OtlpEncoding {
+  try {
+    return parseContentType(request.headers['content-type']);
+  } catch {
+    return 'json';
+  }
+}
+
+function grpcCodeFor(status: number): number {
+  if (status === 401) return RpcCode.UNAUTHENTICATED;
+  if (status === 429) return RpcCode.RESOURCE_EXHAUSTED;
+  if (status === 503) return RpcCode.UNAVAILABLE;
+  if (status >= 500) return RpcCode.INTERNAL;
+  return RpcCode.INVALID_ARGUMENT;
+}
+
+export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
+  // We read every body as raw bytes and decode it ourselves: the content type decides the
+  // decoder, and compressed bodies must be inflated under our own cap.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, (_request, body, done) => done(null, body));
+
+  const sendError = (request: FastifyRequest, reply: FastifyReply, status: number, message: string) => {
+    const encoding = replyEncoding(request);
+    const { contentType, body } = encodeStatus(encoding, grpcCodeFor(status), message);
+    if (status === 429 || status === 503) reply.header('retry-after', String(deps.retryAfterSeconds));
+    return reply.code(status).type(contentType).send(body);
+  };
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof OtlpError) return sendError(request, reply, error.status, error.message);
+    if (error instanceof AuthError) return sendError(request, reply, 401, error.message);
+    if (error instanceof OverloadedError) {
+      deps.metrics.unavailable.inc({ reason: 'overloaded' });
+      return sendError(request, reply, 429, error.message);
+    }
+    if (error instanceof StoreUnavailableError || error instanceof IndexUnavailableError || error instanceof QueueFullError) {
+      deps.metrics.unavailable.inc({ reason: error.name });
+      request.log.warn({ err: error }, 'dependency unavailable; answering 503');
+      return sendError(request, reply, 503, `temporarily unavailable, retry later: ${error.message}`);
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(request, reply, 413, `request body is larger than ${deps.maxBodyBytes} bytes`);
+    if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(request, reply, 415, error.message);
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return sendError(request, reply, error.statusCode, error.message);
+    request.log.error({ err: error }, 'ingest failed');
+    return sendError(request, reply, 500, 'internal error while ingesting; the request was not stored');
+  });
+
+  const readRequest = async (request: FastifyRequest, signal: 'logs' | 'traces') => {
+    const tenant = deps.auth.tenantOf(request, 'write');
+    const encoding = parseContentType(request.headers['content-type']);
+    if (deps.overloaded()) throw new OverloadedError('the receiver is busy storing earlier segments; retry after the Retry-After delay');
+    const raw = request.body;
+    if (raw !== undefined && !Buffer.isBuffer(raw)) throw new OtlpError(400, `${signal} request body could not be read`);
+    const body = await decodeBody(raw ?? Buffer.alloc(0), request.headers['content-encoding'] as string | undefined, deps.maxDecompressedBytes);
+    return { tenant, encoding, body };
+  };
+
+  app.post('/v1/logs', async (request, reply) => {
+    const started = process.hrtime.bigint();
+    const { tenant, encoding, body } = await readRequest(request, 'logs');
+    const logs = decodeLogs(body, encoding);
+    const result = await deps.pipeline.ingestLogs(tenant, logs, encoding, body);
+    deps.metrics.ingestRecords.inc({ kind: 'segment' }, result.segmentsStored + result.segmentsDuplicate);
+    deps.metrics.ingestRecords.inc({ kind: 'legacy' }, result.legacyRecords);
+    deps.metrics.ingestRecords.inc({ kind: 'log' }, result.forwardedRecords);
+    deps.metrics.ingestRecords.inc({ kind: 'rejected' }, result.rejected);
+    deps.metrics.segmentsStored.inc(result.segmentsStored);
+    deps.metrics.segmentDuplicates.inc(result.segmentsDuplicate);
+    deps.metrics.ingestSeconds.observe({ signal: 'logs' }, Number(process.hrtime.bigint() - started) / 1e9);
+    const partial = result.rejected > 0 ? { rejected: result.rejected, errorMessage: result.errorMessage } : undefined;
+    const response = encodeExportResponse('logs', encoding, partial);
+    return reply.code(200).type(response.contentType).send(response.body);
+  });
+
+  app.post('/v1/traces', async (request, reply) => {
+    const started = process.hrtime.bigint();
+    const { tenant, encoding, body } = await readRequest(request, 'traces');
+    const traces = decodeTraces(body, encoding);
+    await deps.pipeline.ingestTraces(tenant, traces, body, encoding);
+    deps.metrics.ingestRecords.inc({ kind: 'span' }, traces.spanCount);
+    deps.metrics.ingestSeconds.observe({ signal: 'traces' }, Number(process.hrtime.bigint() - started) / 1e9);
+    const response = encodeExportResponse('traces', encoding);
+    return reply.code(200).type(response.contentType).send(response.body);
+  });
+}

@@ -1,0 +1,171 @@
+// Playback planning from index rows alone, before any object is read: a session's windows
+// (tabs) with their segment timelines and gaps, which window and segment playback from a
+// given moment starts at, and the ordered steps (segments and gaps) to stream from there.
+// Order is by (window, seq), never by timestamp, and a missing seq is a gap, never hidden.
+
+import type { SegmentIndexRow } from '@otel-replay/protocol';
+
+export interface SeqGap {
+  /** First and last missing seq, inclusive. */
+  fromSeq: number;
+  toSeq: number;
+}
+
+export interface TimelineSegment {
+  seq: number;
+  firstTimestamp: number;
+  lastTimestamp: number;
+  eventCount: number;
+  hasFullSnapshot: boolean;
+  /** Stored (gzip) bytes. */
+  length: number;
+}
+
+export interface WindowDetail {
+  windowId: string;
+  firstTimestamp: number;
+  lastTimestamp: number;
+  segmentCount: number;
+  eventCount: number;
+  bytes: number;
+  /** firstTimestamp of every segment that starts with a full snapshot (where playback can start). */
+  fullSnapshots: number[];
+  /** Missing seqs between the first and last stored seq. */
+  gaps: SeqGap[];
+  segments: TimelineSegment[];
+}
+
+/** Missing ranges in an ascending list of distinct seqs. */
+export function findGaps(seqs: readonly number[]): SeqGap[] {
+  const gaps: SeqGap[] = [];
+  for (let i = 1; i < seqs.length; i++) {
+    const prev = seqs[i - 1]!;
+    const cur = seqs[i]!;
+    if (cur > prev + 1) gaps.push({ fromSeq: prev + 1, toSeq: cur - 1 });
+  }
+  return gaps;
+}
+
+function bySeq(a: SegmentIndexRow, b: SegmentIndexRow): number {
+  return a.seq - b.seq;
+}
+
+/** Rows grouped per window, each group ordered by seq; windows ordered by first timestamp, then id. */
+export function groupByWindow(rows: readonly SegmentIndexRow[]): Map<string, SegmentIndexRow[]> {
+  const groups = new Map<string, SegmentIndexRow[]>();
+  for (const row of rows) {
+    let g = groups.get(row.windowId);
+    if (!g) groups.set(row.windowId, (g = []));
+    g.push(row);
+  }
+  const ordered = [...groups.entries()].map(([id, g]) => [id, g.sort(bySeq)] as const);
+  ordered.sort(([idA, a], [idB, b]) => minFirst(a) - minFirst(b) || (idA < idB ? -1 : idA > idB ? 1 : 0));
+  return new Map(ordered);
+}
+
+function minFirst(rows: readonly SegmentIndexRow[]): number {
+  let m = Infinity;
+  for (const r of rows) m = Math.min(m, r.firstTimestamp);
+  return m;
+}
+
+/** The per-window view of `GET /sessions/:id`. */
+export function describeWindows(rows: readonly SegmentIndexRow[]): WindowDetail[] {
+  const out: WindowDetail[] = [];
+  for (const [windowId, segs] of groupByWindow(rows)) {
+    let first = Infinity;
+    let last = -Infinity;
+    let events = 0;
+    let bytes = 0;
+    for (const s of segs) {
+      first = Math.min(first, s.firstTimestamp);
+      last = Math.max(last, s.lastTimestamp);
+      events += s.eventCount;
+      bytes += s.length;
+    }
+    out.push({
+      windowId,
+      firstTimestamp: first,
+      lastTimestamp: last,
+      segmentCount: segs.length,
+      eventCount: events,
+      bytes,
+      fullSnapshots: segs.filter((s) => s.hasFullSnapshot).map((s) => s.firstTimestamp),
+      gaps: findGaps(segs.map((s) => s.seq)),
+      segments: segs.map((s) => ({
+        seq: s.seq,
+        firstTimestamp: s.firstTimestamp,
+        lastTimestamp: s.lastTimestamp,
+        eventCount: s.eventCount,
+        hasFullSnapshot: s.hasFullSnapshot,
+        length: s.length,
+      })),
+    });
+  }
+  return out;
+}
+
+/**
+ * The window to play when the caller names none: the first (by start time) whose span
+ * contains `at`, else the first window. Undefined when there are no rows.
+ */
+export function chooseWindow(windows: ReadonlyMap<string, readonly SegmentIndexRow[]>, at: number | undefined): string | undefined {
+  let first: string | undefined;
+  for (const [id, segs] of windows) {
+    first ??= id;
+    if (at === undefined) break;
+    let end = -Infinity;
+    for (const s of segs) end = Math.max(end, s.lastTimestamp);
+    if (minFirst(segs) <= at && at <= end) return id;
+  }
+  return first;
+}
+
+/**
+ * Index (into `segs`, ordered by seq) of the segment playback from `at` starts at: the
+ * last segment in seq order that has a full snapshot and starts at or before `at`; the
+ * first segment when none does (or when `at` is undefined).
+ */
+export function startIndex(segs: readonly SegmentIndexRow[], at: number | undefined): number {
+  if (at === undefined) return 0;
+  let best = -1;
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
+    if (s.hasFullSnapshot && s.firstTimestamp <= at) best = i;
+  }
+  return best === -1 ? 0 : best;
+}
+
+export type PlaybackStep = { kind: 'segment'; row: SegmentIndexRow } | { kind: 'gap'; fromSeq: number; toSeq: number };
+
+export interface PlaybackPlan {
+  windowId: string;
+  /** The requested moment, or the window's start when none was given. */
+  at: number;
+  fromSeq: number;
+  fromTimestamp: number;
+  steps: PlaybackStep[];
+}
+
+/**
+ * The segments and gaps to stream for one window from `at`, ordered by seq. With `until`,
+ * stops before the first segment that starts after it. Returns undefined when the window
+ * has no segments.
+ */
+export function planPlayback(segs: readonly SegmentIndexRow[], windowId: string, at: number | undefined, until?: number): PlaybackPlan | undefined {
+  const ordered = [...segs].sort(bySeq);
+  if (ordered.length === 0) return undefined;
+  const start = startIndex(ordered, at);
+  const first = ordered[start]!;
+  const steps: PlaybackStep[] = [];
+  for (let i = start; i < ordered.length; i++) {
+    const row = ordered[i]!;
+    if (until !== undefined && row.firstTimestamp > until && i > start) break;
+    if (i > start) {
+      const prev = ordered[i - 1]!;
+      if (row.seq > prev.seq + 1) steps.push({ kind: 'gap', fromSeq: prev.seq + 1, toSeq: row.seq - 1 });
+    }
+    steps.push({ kind: 'segment', row });
+  }
+  return { windowId, at: at ?? minFirst(ordered), fromSeq: first.seq, fromTimestamp: first.firstTimestamp, steps };
+}

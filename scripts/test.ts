@@ -1,0 +1,114 @@
+// `npm test`: runs every test suite of the repository with Node's test runner, after
+// making sure the test peers it needs can be provisioned (PostgreSQL binaries; the
+// servers themselves are started by the tests), and prints one closing line
+// `N passed, N failed` summing all suites. Exits non-zero if anything failed.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+interface Suite {
+  name: string;
+  /** Directory the suite runs in. */
+  cwd: string;
+  /** Glob patterns handed to `node --test`. */
+  patterns: string[];
+}
+
+const SUITES: Suite[] = [
+  { name: 'protocol', cwd: 'protocol', patterns: ['src/**/*.test.ts'] },
+  { name: 'receiver', cwd: 'receiver', patterns: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+];
+
+function checkNode(): void {
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  if (major < 22 || (major === 22 && minor < 18)) {
+    console.error(`Node ${process.versions.node} is too old: otel-replay runs TypeScript directly and needs Node >= 22.18 (24 recommended).`);
+    process.exit(2);
+  }
+}
+
+function postgresBinDir(): string | null {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base).filter((v) => existsSync(path.join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length ? path.join(base, versions[0]!, 'bin') : null;
+}
+
+/** PostgreSQL is a real test peer: install Debian's package when we can (root + apt). */
+function provisionPostgres(): void {
+  if (postgresBinDir()) return;
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.log('Installing the PostgreSQL test peer (Debian package postgresql)…');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+    const r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'postgresql'], { stdio: 'inherit', env });
+    if (r.status === 0 && postgresBinDir()) return;
+  }
+  console.error('PostgreSQL server binaries are missing (no /usr/lib/postgresql/*/bin/initdb). Install them: apt-get install -y postgresql');
+  process.exit(2);
+}
+
+function runSuite(suite: Suite, tapFile: string): Promise<number> {
+  const args = [
+    '--test',
+    '--test-concurrency=1',
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tapFile}`,
+    ...suite.patterns,
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: path.join(root, suite.cwd), stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function countTap(tapFile: string): { passed: number; failed: number } {
+  if (!existsSync(tapFile)) return { passed: 0, failed: 1 };
+  const text = readFileSync(tapFile, 'utf8');
+  const pass = /^# pass (\d+)$/m.exec(text);
+  const fail = /^# fail (\d+)$/m.exec(text);
+  const cancelled = /^# cancelled (\d+)$/m.exec(text);
+  // A suite that printed no summary crashed before finishing: count it as one failure.
+  if (!pass || !fail) return { passed: 0, failed: 1 };
+  return { passed: Number(pass[1]), failed: Number(fail[1]) + Number(cancelled?.[1] ?? 0) };
+}
+
+async function main(): Promise<void> {
+  checkNode();
+  provisionPostgres();
+  const only = process.argv.slice(2);
+  const suites = only.length ? SUITES.filter((s) => only.includes(s.name)) : SUITES;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'otel-replay-test-'));
+  let passed = 0;
+  let failed = 0;
+  let exitCodeFailure = false;
+  const lines: string[] = [];
+  for (const suite of suites) {
+    console.log(`\n=== ${suite.name} ===`);
+    const tap = path.join(tmp, `${suite.name}.tap`);
+    const code = await runSuite(suite, tap);
+    const counts = countTap(tap);
+    if (code !== 0 && counts.failed === 0) {
+      counts.failed = 1;
+      exitCodeFailure = true;
+    }
+    passed += counts.passed;
+    failed += counts.failed;
+    lines.push(`${suite.name}: ${counts.passed} passed, ${counts.failed} failed`);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  console.log('\n' + lines.join('\n'));
+  if (exitCodeFailure) console.log('(a suite exited non-zero without a failing test: counted as one failure)');
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+await main();
