@@ -4,7 +4,7 @@
 // listening and signals; tests build apps the same way.
 
 import cors from '@fastify/cors';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Authenticator, AuthError } from './auth.ts';
 import type { ReceiverConfig } from './config.ts';
@@ -75,8 +75,13 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     logger: { level: config.server.logLevel },
     bodyLimit: config.server.maxBodyBytes,
     // Ids in URLs are bounded by protocol's checkId; this only stops absurd URLs early.
-    maxParamLength: 512,
-    disableRequestLogging: true,
+    routerOptions: { maxParamLength: 512 },
+    // One log line per request would drown the useful ones under ingest load; /metrics counts requests.
+    logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: (error, _request, reply) => {
+      // e.g. an id longer than maxParamLength: a client error like any other bad id.
+      reply.code(400).send({ error: error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message });
+    },
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -90,7 +95,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       services.metrics.unavailable.inc({ reason: error.name });
       return reply.code(503).header('retry-after', String(config.server.retryAfterSeconds)).send({ error: `temporarily unavailable, retry later: ${error.message}` });
     }
-    if (error.validation) return reply.code(400).send({ error: error.message });
+    if (error.validation) return reply.code(400).send({ error: error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message });
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });

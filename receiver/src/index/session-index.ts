@@ -103,6 +103,8 @@ export interface SessionPage {
 export interface PendingLegacyChunk {
   tenant: string;
   sessionId: string;
+  /** Legacy counters restart on every page load, so chunks are keyed by window (page load) too. */
+  windowId: string;
   eventNumber: number;
   chunk: number;
   totalChunks: number;
@@ -128,11 +130,11 @@ export interface SessionIndex {
   getSession(tenant: string, sessionId: string): Promise<SessionSummary | null>;
   /** A session's segment rows ordered by (window, seq); optionally one window only. */
   listSegments(tenant: string, sessionId: string, windowId?: string): Promise<SegmentIndexRow[]>;
-  /** Parks a legacy chunk (idempotent on tenant, session, event, chunk). */
+  /** Parks a legacy chunk (idempotent on tenant, session, window, event, chunk). */
   putLegacyChunk(chunk: PendingLegacyChunk): Promise<void>;
   /** All parked chunks of one legacy event, ordered by chunk. */
-  legacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<PendingLegacyChunk[]>;
-  deleteLegacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<void>;
+  legacyChunks(tenant: string, sessionId: string, windowId: string, eventNumber: number): Promise<PendingLegacyChunk[]>;
+  deleteLegacyChunks(tenant: string, sessionId: string, windowId: string, eventNumber: number): Promise<void>;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -29,8 +29,13 @@ function attr(name: string, record: Attributes, resource: Attributes): Attribute
 
 export class ActivityCollector {
   private readonly deltas = new Map<string, SessionActivity>();
+  private readonly tenant: string;
+  private readonly now: () => number;
 
-  constructor(private readonly tenant: string, private readonly now: () => number = Date.now) {}
+  constructor(tenant: string, now: () => number = Date.now) {
+    this.tenant = tenant;
+    this.now = now;
+  }
 
   /** The delta of one session, created on first use; null for a missing or unsafe id. */
   private delta(sessionId: AttributeValue | undefined, resource: Attributes): SessionActivity | null {

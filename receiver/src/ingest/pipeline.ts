@@ -22,6 +22,13 @@ export interface SegmentSink {
   submit(tenant: string, segments: Segment[]): Promise<{ stored: SegmentIndexRow[]; duplicates: SegmentMeta[] }>;
 }
 
+export interface PipelineDeps {
+  segments: SegmentSink;
+  index: SessionIndex;
+  forwarder: Forwarder;
+  now?: () => number;
+}
+
 export interface IngestResult {
   accepted: number;
   rejected: number;
@@ -66,8 +73,10 @@ async function checkSegmentContent(meta: SegmentMeta, body: Uint8Array): Promise
 
 export class IngestPipeline {
   private readonly legacy: LegacyAssembler;
+  private readonly deps: PipelineDeps;
 
-  constructor(private readonly deps: { segments: SegmentSink; index: SessionIndex; forwarder: Forwarder; now?: () => number }) {
+  constructor(deps: PipelineDeps) {
+    this.deps = deps;
     this.legacy = new LegacyAssembler(deps.index);
   }
 
