@@ -186,6 +186,15 @@ export function isLegacyWindowId(windowId: string): boolean {
   return windowId === LEGACY_WINDOW_ID || windowId.startsWith(`${LEGACY_WINDOW_ID}-`);
 }
 
+/**
+ * The seq the segment after (seq, eventCount) should have in a window: our SDK numbers
+ * segments 0, 1, 2…; legacy windows number them by their first event. A stored seq past
+ * this one means segments are missing (a gap).
+ */
+export function nextSeq(windowId: string, seq: number, eventCount: number): number {
+  return isLegacyWindowId(windowId) ? seq + eventCount : seq + 1;
+}
+
 /** Reads a counter sent as a double, an int, a bigint or a decimal string. */
 function counter(where: string, attrs: Attributes, name: string, min: number, max: number): number {
   const raw = attrs[name];

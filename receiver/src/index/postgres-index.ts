@@ -10,11 +10,11 @@ import type { SegmentIndexRow } from '@otel-replay/protocol';
 import { IndexUnavailableError, segmentKey } from './session-index.ts';
 import type { PendingLegacyChunk, SessionActivity, SessionIndex, SessionPage, SessionQuery, SessionSummary } from './session-index.ts';
 import {
-  CREATE_MIGRATIONS_TABLE, LEGACY_COLUMNS, MIGRATION_LOCK_KEY, SEGMENT_COLUMNS, SESSION_COLUMNS, SESSION_TEXT_COLUMNS, SESSION_WRITE_COLUMNS,
+  CREATE_MIGRATIONS_TABLE, LEGACY_COLUMNS, LEGACY_WRITE_COLUMNS, MIGRATION_LOCK_KEY, SEGMENT_COLUMNS, SESSION_COLUMNS, SESSION_TEXT_COLUMNS, SESSION_WRITE_COLUMNS,
   pendingMigrations,
 } from './schema.ts';
 import {
-  checkActivity, checkLegacyChunk, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
+  checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
   segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
 } from './rows.ts';
 import type { DbRow, SessionRecord, SqlValue } from './rows.ts';
@@ -27,6 +27,11 @@ export interface PostgresIndexOptions {
   connectTimeoutMs?: number;
   /** Client-side cap on one query (ms), so a hung server does not hang requests. */
   queryTimeoutMs?: number;
+  /**
+   * The clock parked legacy chunks are stamped with (epoch ms); tests pin it. The
+   * receiver's clock, not the server's, because sweep cutoffs come from the receiver.
+   */
+  now?: () => number;
 }
 
 const INT8_OID = 20;
@@ -70,10 +75,12 @@ function column<T>(rows: T[], pick: (r: T) => SqlValue): SqlValue[] {
 export class PostgresIndex implements SessionIndex {
   readonly #pool: pg.Pool;
   readonly #where: string;
+  readonly #now: () => number;
   #closed = false;
 
   constructor(options: PostgresIndexOptions) {
     this.#where = redact(options.url);
+    this.#now = options.now ?? Date.now;
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max: options.maxConnections,
@@ -270,24 +277,35 @@ export class PostgresIndex implements SessionIndex {
     checkLegacyChunk(chunk);
     await this.#query(
       'park legacy chunk',
-      `INSERT INTO legacy_chunks (${LEGACY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-      legacyToParams(chunk),
+      // A retry keeps the first copy, parked_at included, so its age keeps counting.
+      `INSERT INTO legacy_chunks (${LEGACY_WRITE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+      legacyToParams(chunk, this.#now()),
     );
   }
 
-  async legacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<PendingLegacyChunk[]> {
-    if (!isStorableKey(tenant) || !isStorableKey(sessionId) || !Number.isSafeInteger(eventNumber)) return [];
+  async legacyChunks(tenant: string, sessionId: string, windowId: string, eventNumber: number): Promise<PendingLegacyChunk[]> {
+    if (!isStorableKey(tenant) || !isStorableKey(sessionId) || !isStorableKey(windowId) || !Number.isSafeInteger(eventNumber)) return [];
     const rows = await this.#query(
       'read legacy chunks',
-      `SELECT ${LEGACY_COLUMNS} FROM legacy_chunks WHERE tenant = $1 AND session_id = $2 AND event_number = $3 ORDER BY chunk`,
-      [tenant, sessionId, eventNumber],
+      `SELECT ${LEGACY_COLUMNS} FROM legacy_chunks WHERE tenant = $1 AND session_id = $2 AND window_id = $3 AND event_number = $4 ORDER BY chunk`,
+      [tenant, sessionId, windowId, eventNumber],
     );
     return rows.map(legacyFromDb);
   }
 
-  async deleteLegacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<void> {
-    if (!isStorableKey(tenant) || !isStorableKey(sessionId) || !Number.isSafeInteger(eventNumber)) return;
-    await this.#query('delete legacy chunks', 'DELETE FROM legacy_chunks WHERE tenant = $1 AND session_id = $2 AND event_number = $3', [tenant, sessionId, eventNumber]);
+  async deleteLegacyChunks(tenant: string, sessionId: string, windowId: string, eventNumber: number): Promise<void> {
+    if (!isStorableKey(tenant) || !isStorableKey(sessionId) || !isStorableKey(windowId) || !Number.isSafeInteger(eventNumber)) return;
+    await this.#query(
+      'delete legacy chunks',
+      'DELETE FROM legacy_chunks WHERE tenant = $1 AND session_id = $2 AND window_id = $3 AND event_number = $4',
+      [tenant, sessionId, windowId, eventNumber],
+    );
+  }
+
+  async deleteLegacyChunksOlderThan(cutoffMs: number): Promise<number> {
+    checkLegacyCutoff(cutoffMs);
+    const removed = await this.#query('sweep stale legacy chunks', 'DELETE FROM legacy_chunks WHERE parked_at < $1 RETURNING 1 AS gone', [cutoffMs]);
+    return removed.length;
   }
 
   async ping(): Promise<void> {

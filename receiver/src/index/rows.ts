@@ -10,6 +10,7 @@
 //   (a user who logs in mid-session gets the user id; null never erases);
 // - urls: distinct, in order of first appearance, at most MAX_SESSION_URLS kept.
 
+import { checkId } from '@otel-replay/protocol';
 import type { SegmentIndexRow, SegmentEncoding } from '@otel-replay/protocol';
 import type { PendingLegacyChunk, SessionActivity, SessionSummary } from './session-index.ts';
 
@@ -164,15 +165,28 @@ export function checkSegmentRow(r: SegmentIndexRow): void {
 }
 
 export function checkLegacyChunk(c: PendingLegacyChunk): void {
-  const where = `legacy chunk ${String(c?.chunk)} of event ${String(c?.eventNumber)} of session ${JSON.stringify(String(c?.sessionId).slice(0, 200))}`;
+  const where = `legacy chunk ${String(c?.chunk)} of event ${String(c?.eventNumber)} of window ${JSON.stringify(String(c?.windowId).slice(0, 200))} ` +
+    `of session ${JSON.stringify(String(c?.sessionId).slice(0, 200))}`;
   checkKeyText(c.tenant, 'tenant', where);
   checkKeyText(c.sessionId, 'sessionId', where);
+  try {
+    checkId('windowId', c.windowId);
+  } catch (err) {
+    throw new InvalidIndexInputError(`${where}: ${(err as Error).message}; fix the caller`, { cause: err });
+  }
   checkInt(c.eventNumber, 'eventNumber', where);
   checkInt(c.chunk, 'chunk', where);
   checkInt(c.totalChunks, 'totalChunks', where, 1);
   checkInt(c.offset, 'offset', where);
   checkInt(c.timestamp, 'timestamp', where);
   if (typeof c.body !== 'string') throw new InvalidIndexInputError(`${where}: body must be a string; fix the caller`);
+}
+
+/** A sweep cutoff must be a real instant, or "older than" means nothing. */
+export function checkLegacyCutoff(cutoffMs: number): void {
+  if (typeof cutoffMs !== 'number' || !Number.isSafeInteger(cutoffMs)) {
+    throw new InvalidIndexInputError(`legacy chunk sweep: cutoffMs must be an integer epoch ms, got ${String(cutoffMs)}; fix the caller`);
+  }
 }
 
 /** True when a key can name a stored row at all (stored keys never hold NUL). */
@@ -247,15 +261,17 @@ export function segmentFromDb(r: DbRow): SegmentIndexRow {
   };
 }
 
-export function legacyToParams(c: PendingLegacyChunk): SqlValue[] {
+/** Values in schema.LEGACY_WRITE_COLUMNS order; `parkedAt` is the receiver's clock (epoch ms). */
+export function legacyToParams(c: PendingLegacyChunk, parkedAt: number): SqlValue[] {
   // The body is rrweb JSON text; NUL cannot be stored and never occurs in JSON text.
-  return [c.tenant, c.sessionId, c.eventNumber, c.chunk, c.totalChunks, c.offset, c.timestamp, c.body.replaceAll('\u0000', '')];
+  return [c.tenant, c.sessionId, c.windowId, c.eventNumber, c.chunk, c.totalChunks, c.offset, c.timestamp, c.body.replaceAll('\u0000', ''), parkedAt];
 }
 
 export function legacyFromDb(r: DbRow): PendingLegacyChunk {
   return {
     tenant: String(r.tenant),
     sessionId: String(r.session_id),
+    windowId: String(r.window_id),
     eventNumber: num(r.event_number),
     chunk: num(r.chunk),
     totalChunks: num(r.total_chunks),

@@ -82,17 +82,23 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       // Playback from a moment starts at the nearest full snapshot at or before it.
       `CREATE INDEX segments_full_snapshot ON segments (tenant, session_id, window_id, full_snapshot, first_ts)`,
+      // Legacy event numbers restart on every page load, hence window_id in the key.
+      // parked_at is the receiver's clock at first park: chunks of an event that never
+      // completes are swept by age.
       `CREATE TABLE legacy_chunks (
         tenant TEXT NOT NULL,
         session_id TEXT NOT NULL,
+        window_id TEXT NOT NULL,
         event_number BIGINT NOT NULL,
         chunk INTEGER NOT NULL,
         total_chunks INTEGER NOT NULL,
         log_offset BIGINT NOT NULL,
         ts BIGINT NOT NULL,
         body TEXT NOT NULL,
-        PRIMARY KEY (tenant, session_id, event_number, chunk)
+        parked_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant, session_id, window_id, event_number, chunk)
       )`,
+      `CREATE INDEX legacy_chunks_parked_at ON legacy_chunks (parked_at)`,
     ],
   },
 ];
@@ -124,4 +130,7 @@ export const SESSION_TEXT_COLUMNS: ReadonlySet<string> = new Set([
 export const SEGMENT_COLUMNS =
   'tenant, session_id, window_id, seq, first_ts, last_ts, event_count, full_snapshot, encoding, object_key, byte_offset, byte_length, received_at';
 
-export const LEGACY_COLUMNS = 'tenant, session_id, event_number, chunk, total_chunks, log_offset, ts, body';
+/** The columns legacy chunks are read back with. */
+export const LEGACY_COLUMNS = 'tenant, session_id, window_id, event_number, chunk, total_chunks, log_offset, ts, body';
+/** The columns a parked chunk is written with: LEGACY_COLUMNS plus when it was parked. */
+export const LEGACY_WRITE_COLUMNS = `${LEGACY_COLUMNS}, parked_at`;

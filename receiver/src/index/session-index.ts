@@ -135,6 +135,11 @@ export interface SessionIndex {
   /** All parked chunks of one legacy event, ordered by chunk. */
   legacyChunks(tenant: string, sessionId: string, windowId: string, eventNumber: number): Promise<PendingLegacyChunk[]>;
   deleteLegacyChunks(tenant: string, sessionId: string, windowId: string, eventNumber: number): Promise<void>;
+  /**
+   * Drops chunks parked before `cutoffMs` (epoch ms, the receiver's clock when each chunk
+   * was first parked): the rest of their event never arrived. Returns rows removed.
+   */
+  deleteLegacyChunksOlderThan(cutoffMs: number): Promise<number>;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

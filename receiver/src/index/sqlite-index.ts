@@ -10,9 +10,9 @@ import type { StatementSync } from 'node:sqlite';
 import type { SegmentIndexRow } from '@otel-replay/protocol';
 import { IndexUnavailableError, segmentKey } from './session-index.ts';
 import type { PendingLegacyChunk, SessionActivity, SessionIndex, SessionPage, SessionQuery, SessionSummary } from './session-index.ts';
-import { CREATE_MIGRATIONS_TABLE, LEGACY_COLUMNS, SEGMENT_COLUMNS, SESSION_COLUMNS, SESSION_WRITE_COLUMNS, pendingMigrations } from './schema.ts';
+import { CREATE_MIGRATIONS_TABLE, LEGACY_COLUMNS, LEGACY_WRITE_COLUMNS, SEGMENT_COLUMNS, SESSION_COLUMNS, SESSION_WRITE_COLUMNS, pendingMigrations } from './schema.ts';
 import {
-  checkActivity, checkLegacyChunk, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
+  checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
   segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
 } from './rows.ts';
 import type { DbRow, SessionRecord } from './rows.ts';
@@ -23,6 +23,8 @@ export interface SqliteIndexOptions {
   path: string;
   /** How long a writer waits for another process's lock before giving up (ms). */
   busyTimeoutMs?: number;
+  /** The clock parked legacy chunks are stamped with (epoch ms); tests pin it. */
+  now?: () => number;
 }
 
 // SQLite result codes (primary code = extended code & 0xff) that mean "try again later"
@@ -34,10 +36,12 @@ export class SqliteIndex implements SessionIndex {
   readonly #file: string;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #now: () => number;
   #closed = false;
 
   constructor(options: SqliteIndexOptions) {
     this.#file = options.path;
+    this.#now = options.now ?? Date.now;
     if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     try {
       this.#db = new DatabaseSync(options.path);
@@ -173,24 +177,32 @@ export class SqliteIndex implements SessionIndex {
   async putLegacyChunk(chunk: PendingLegacyChunk): Promise<void> {
     checkLegacyChunk(chunk);
     this.#write('park legacy chunk', () => {
-      this.#stmt(`INSERT INTO legacy_chunks (${LEGACY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`).run(...legacyToParams(chunk));
+      // A retry keeps the first copy, parked_at included, so its age keeps counting.
+      this.#stmt(`INSERT INTO legacy_chunks (${LEGACY_WRITE_COLUMNS}) VALUES (${'?, '.repeat(9)}?) ON CONFLICT DO NOTHING`)
+        .run(...legacyToParams(chunk, this.#now()));
     });
   }
 
-  async legacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<PendingLegacyChunk[]> {
-    if (!isStorableKey(sessionId) || !Number.isSafeInteger(eventNumber)) return [];
+  async legacyChunks(tenant: string, sessionId: string, windowId: string, eventNumber: number): Promise<PendingLegacyChunk[]> {
+    if (!isStorableKey(sessionId) || !isStorableKey(windowId) || !Number.isSafeInteger(eventNumber)) return [];
     return this.#read('read legacy chunks', () => {
-      const rows = this.#stmt(`SELECT ${LEGACY_COLUMNS} FROM legacy_chunks WHERE tenant = ? AND session_id = ? AND event_number = ? ORDER BY chunk`)
-        .all(tenant, sessionId, eventNumber) as DbRow[];
+      const rows = this.#stmt(`SELECT ${LEGACY_COLUMNS} FROM legacy_chunks WHERE tenant = ? AND session_id = ? AND window_id = ? AND event_number = ? ORDER BY chunk`)
+        .all(tenant, sessionId, windowId, eventNumber) as DbRow[];
       return rows.map(legacyFromDb);
     });
   }
 
-  async deleteLegacyChunks(tenant: string, sessionId: string, eventNumber: number): Promise<void> {
+  async deleteLegacyChunks(tenant: string, sessionId: string, windowId: string, eventNumber: number): Promise<void> {
     if (!Number.isSafeInteger(eventNumber)) return;
     this.#write('delete legacy chunks', () => {
-      this.#stmt('DELETE FROM legacy_chunks WHERE tenant = ? AND session_id = ? AND event_number = ?').run(tenant, sessionId, eventNumber);
+      this.#stmt('DELETE FROM legacy_chunks WHERE tenant = ? AND session_id = ? AND window_id = ? AND event_number = ?').run(tenant, sessionId, windowId, eventNumber);
     });
+  }
+
+  async deleteLegacyChunksOlderThan(cutoffMs: number): Promise<number> {
+    checkLegacyCutoff(cutoffMs);
+    return this.#write('sweep stale legacy chunks', () =>
+      Number(this.#stmt('DELETE FROM legacy_chunks WHERE parked_at < ?').run(cutoffMs).changes));
   }
 
   async ping(): Promise<void> {

@@ -113,6 +113,13 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     return reply.code(200).type(response.contentType).send(response.body);
   });
 
+  // OTLP/HTTP is POST only; say so like the Collector does rather than answering 404.
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'],
+    url: '/v1/:signal(^logs|traces$)',
+    handler: async (request, reply) => reply.code(405).header('allow', 'POST, OPTIONS').type('text/plain').send(`method ${request.method} is not allowed: OTLP/HTTP accepts POST only`),
+  });
+
   app.post('/v1/traces', async (request, reply) => {
     const started = process.hrtime.bigint();
     const { tenant, encoding, body } = await readRequest(request, 'traces');

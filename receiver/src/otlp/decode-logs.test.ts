@@ -264,6 +264,8 @@ describe('decodeLogs JSON rules', () => {
     ['scope not an object', '{"resourceLogs":[{"scopeLogs":[{"scope":1}]}]}', /^resourceLogs\[0\]\.scopeLogs\[0\]\.scope is not an InstrumentationScope object/],
     ['scope name a number', '{"resourceLogs":[{"scopeLogs":[{"scope":{"name":1}}]}]}', /^resourceLogs\[0\]\.scopeLogs\[0\]\.scope\.name is not a string/],
     ['record a number', '{"resourceLogs":[{"scopeLogs":[{"logRecords":[7]}]}]}', /logRecords\[0\] is not a LogRecord object \(got 7\)/],
+    ['snake_case resource_logs', '{"resource_logs":[{"scope_logs":[]}]}', /^resource_logs is not an OTLP\/JSON key; keys are lowerCamelCase \(resourceLogs\)/],
+    ['snake_case log_records', '{"resourceLogs":[{"scopeLogs":[{"log_records":[{}]}]}]}', /^resourceLogs\[0\]\.scopeLogs\[0\]\.log_records is not an OTLP\/JSON key/],
     ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), /not valid UTF-8/],
     ['unknown field nested 300 deep', `{"x":${'['.repeat(300)}${']'.repeat(300)}}`, /nests JSON objects or arrays deeper than 256 levels/],
   ];

@@ -20,7 +20,7 @@ export function decodeLogs(body: Uint8Array, encoding: OtlpEncoding): DecodedLog
 
 function decodeJson(body: Uint8Array): DecodedLogs {
   const request = J.asObject(parseJsonBody(body, 'logs request body'), '', 'a JSON object (ExportLogsServiceRequest)');
-  const resourceLogs = J.arrayField(request, 'resourceLogs', '');
+  const resourceLogs = J.arrayField(request, 'resourceLogs', '', 'resource_logs');
   let recordCount = 0;
   const resources = resourceLogs.map((item, ri): ResourceLogsView => {
     const rPath = `resourceLogs[${ri}]`;
@@ -28,11 +28,11 @@ function decodeJson(body: Uint8Array): DecodedLogs {
     J.stringField(rl, 'schemaUrl', rPath);
     const resource = J.objectField(rl, 'resource', rPath, 'a Resource object');
     if (resource !== undefined) J.uint32Field(resource, 'droppedAttributesCount', `${rPath}.resource`);
-    const scopes = J.arrayField(rl, 'scopeLogs', rPath).map((scopeItem, si): ScopeLogsView => {
+    const scopes = J.arrayField(rl, 'scopeLogs', rPath, 'scope_logs').map((scopeItem, si): ScopeLogsView => {
       const sPath = `${rPath}.scopeLogs[${si}]`;
       const sl = J.asObject(scopeItem, sPath, 'a ScopeLogs object');
       J.stringField(sl, 'schemaUrl', sPath);
-      const records = J.arrayField(sl, 'logRecords', sPath).map((recordItem, ki) => jsonRecord(recordItem, `${sPath}.logRecords[${ki}]`));
+      const records = J.arrayField(sl, 'logRecords', sPath, 'log_records').map((recordItem, ki) => jsonRecord(recordItem, `${sPath}.logRecords[${ki}]`));
       recordCount += records.length;
       return { scope: J.scopeField(sl, sPath), records };
     });

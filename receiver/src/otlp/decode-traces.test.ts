@@ -73,6 +73,7 @@ describe('decodeTraces refusals', () => {
   const bad: Array<[string, Buffer, RegExp]> = [
     ['invalid JSON', Buffer.from('{"resourceSpans":['), /traces request body is not valid JSON/],
     ['resourceSpans not an array', Buffer.from('{"resourceSpans":1}'), /^resourceSpans is not an array/],
+    ['snake_case scope_spans', Buffer.from('{"resourceSpans":[{"scope_spans":[]}]}'), /^resourceSpans\[0\]\.scope_spans is not an OTLP\/JSON key; keys are lowerCamelCase \(scopeSpans\)/],
     ['a span that is a string', Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":["x"]}]}]}'), /spans\[0\] is not a Span object/],
     ['a short trace id', oneSpan({ traceId: '00ff' }), /^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId must be 32 hex characters/],
     ['a bad parent span id', oneSpan({ parentSpanId: 'xyz' }), /spans\[0\]\.parentSpanId must be 16 hex characters/],

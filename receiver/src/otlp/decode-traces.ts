@@ -17,13 +17,13 @@ export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodedT
 function decodeJson(body: Uint8Array): DecodedTraces {
   const request = J.asObject(parseJsonBody(body, 'traces request body'), '', 'a JSON object (ExportTraceServiceRequest)');
   let spanCount = 0;
-  const resources = J.arrayField(request, 'resourceSpans', '').map((item, ri): ResourceSpansView => {
+  const resources = J.arrayField(request, 'resourceSpans', '', 'resource_spans').map((item, ri): ResourceSpansView => {
     const rPath = `resourceSpans[${ri}]`;
     const rs = J.asObject(item, rPath, 'a ResourceSpans object');
     J.stringField(rs, 'schemaUrl', rPath);
     const resource = J.objectField(rs, 'resource', rPath, 'a Resource object');
     if (resource !== undefined) J.uint32Field(resource, 'droppedAttributesCount', `${rPath}.resource`);
-    const scopes = J.arrayField(rs, 'scopeSpans', rPath).map((scopeItem, si): ScopeSpansView => {
+    const scopes = J.arrayField(rs, 'scopeSpans', rPath, 'scope_spans').map((scopeItem, si): ScopeSpansView => {
       const sPath = `${rPath}.scopeSpans[${si}]`;
       const ss = J.asObject(scopeItem, sPath, 'a ScopeSpans object');
       J.stringField(ss, 'schemaUrl', sPath);

@@ -24,9 +24,16 @@ export function asObject(value: unknown, path: string, what: string): JsonObject
   return value;
 }
 
-/** A repeated field: absent or null is empty. */
-export function arrayField(o: JsonObject, key: string, path: string): unknown[] {
+/**
+ * A repeated field: absent or null is empty. OTLP/JSON keys are lowerCamelCase only, and
+ * unknown keys are ignored, so a snake_case spelling of a structural field would silently
+ * drop the data under it; it is refused instead.
+ */
+export function arrayField(o: JsonObject, key: string, path: string, snakeCase?: string): unknown[] {
   const value = o[key];
+  if (snakeCase !== undefined && value === undefined && o[snakeCase] !== undefined) {
+    throw malformed(`${at(path, snakeCase)} is not an OTLP/JSON key; keys are lowerCamelCase (${key})`);
+  }
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw malformed(`${at(path, key)} is not an array (got ${describe(value)})`);
   return value;

@@ -18,9 +18,10 @@ export interface LogRecordView {
   severityText: string;
   /** '' when absent. */
   eventName: string;
+  /** undefined when absent or an empty AnyValue (JSON exporters write `{}`, protobuf ones omit it). */
   body: AttributeValue | undefined;
   attributes: Attributes;
-  /** Lower-case hex, '' when absent or invalid. */
+  /** Lower-case hex, '' when absent or all zero (the invalid id); a wrong length is a 400. */
   traceId: string;
   spanId: string;
 }

@@ -1,6 +1,7 @@
 // Reads from messages decoded by protobufjs with the OTLP schema: int64 Longs to bigint,
-// bytes ids to hex, AnyValue to plain JS. protobufjs already checked wire types, lengths
-// and UTF-8; what it cannot know (id lengths, AnyValue depth) is checked here, by path.
+// bytes ids to hex, AnyValue to plain JS. protobufjs already checked lengths, UTF-8 and
+// its own nesting limit (a known field with the wrong wire type it skips as unknown);
+// what it cannot know (id lengths, the AnyValue depth cap) is checked here, by path.
 
 import type { Attributes, AttributeValue } from '@otel-replay/protocol';
 import type { ScopeView } from './model.ts';

@@ -11,10 +11,14 @@ function row(windowId: string, seq: number, first: number, full = false, span = 
 }
 
 test('findGaps lists missing seq ranges between stored ones', () => {
-  assert.deepEqual(findGaps([]), []);
-  assert.deepEqual(findGaps([3]), []);
-  assert.deepEqual(findGaps([0, 1, 2]), []);
-  assert.deepEqual(findGaps([0, 2, 3, 7]), [{ fromSeq: 1, toSeq: 1 }, { fromSeq: 4, toSeq: 6 }]);
+  const segs = (seqs: number[], eventCount = 5) => seqs.map((seq) => ({ seq, eventCount }));
+  assert.deepEqual(findGaps('w1', segs([])), []);
+  assert.deepEqual(findGaps('w1', segs([3])), []);
+  assert.deepEqual(findGaps('w1', segs([0, 1, 2])), []);
+  assert.deepEqual(findGaps('w1', segs([0, 2, 3, 7])), [{ fromSeq: 1, toSeq: 1 }, { fromSeq: 4, toSeq: 6 }]);
+  // Legacy windows number segments by their first event: seq advances by the event count.
+  assert.deepEqual(findGaps('legacy-abc', segs([1, 6, 11])), []);
+  assert.deepEqual(findGaps('legacy-abc', segs([1, 6, 20])), [{ fromSeq: 11, toSeq: 19 }]);
 });
 
 test('windows are grouped, ordered by start time, and described with gaps and snapshots', () => {

@@ -3,6 +3,7 @@
 // given moment starts at, and the ordered steps (segments and gaps) to stream from there.
 // Order is by (window, seq), never by timestamp, and a missing seq is a gap, never hidden.
 
+import { nextSeq } from '@otel-replay/protocol';
 import type { SegmentIndexRow } from '@otel-replay/protocol';
 
 export interface SeqGap {
@@ -35,13 +36,18 @@ export interface WindowDetail {
   segments: TimelineSegment[];
 }
 
-/** Missing ranges in an ascending list of distinct seqs. */
-export function findGaps(seqs: readonly number[]): SeqGap[] {
+/** The gap between two consecutive stored segments of a window, if any (see protocol's nextSeq). */
+export function gapBetween(windowId: string, prev: { seq: number; eventCount: number }, cur: { seq: number }): SeqGap | null {
+  const expected = nextSeq(windowId, prev.seq, prev.eventCount);
+  return cur.seq > expected ? { fromSeq: expected, toSeq: cur.seq - 1 } : null;
+}
+
+/** Missing seq ranges in a window's segments, given in ascending seq order. */
+export function findGaps(windowId: string, segs: readonly { seq: number; eventCount: number }[]): SeqGap[] {
   const gaps: SeqGap[] = [];
-  for (let i = 1; i < seqs.length; i++) {
-    const prev = seqs[i - 1]!;
-    const cur = seqs[i]!;
-    if (cur > prev + 1) gaps.push({ fromSeq: prev + 1, toSeq: cur - 1 });
+  for (let i = 1; i < segs.length; i++) {
+    const gap = gapBetween(windowId, segs[i - 1]!, segs[i]!);
+    if (gap) gaps.push(gap);
   }
   return gaps;
 }
@@ -91,7 +97,7 @@ export function describeWindows(rows: readonly SegmentIndexRow[]): WindowDetail[
       eventCount: events,
       bytes,
       fullSnapshots: segs.filter((s) => s.hasFullSnapshot).map((s) => s.firstTimestamp),
-      gaps: findGaps(segs.map((s) => s.seq)),
+      gaps: findGaps(windowId, segs),
       segments: segs.map((s) => ({
         seq: s.seq,
         firstTimestamp: s.firstTimestamp,
@@ -162,8 +168,8 @@ export function planPlayback(segs: readonly SegmentIndexRow[], windowId: string,
     const row = ordered[i]!;
     if (until !== undefined && row.firstTimestamp > until && i > start) break;
     if (i > start) {
-      const prev = ordered[i - 1]!;
-      if (row.seq > prev.seq + 1) steps.push({ kind: 'gap', fromSeq: prev.seq + 1, toSeq: row.seq - 1 });
+      const gap = gapBetween(windowId, ordered[i - 1]!, row);
+      if (gap) steps.push({ kind: 'gap', ...gap });
     }
     steps.push({ kind: 'segment', row });
   }
