@@ -13,8 +13,8 @@ export interface PooledSegment {
   /** Metadata without the ids and seq, which each simulated session fills in. */
   meta: Omit<SegmentMeta, 'sessionId' | 'windowId' | 'seq'>;
   gzip: Buffer;
-  /** `gzip` in base64, as OTLP/JSON carries bytesValue. */
-  base64: string;
+  /** `gzip` in base64 (ASCII bytes), as OTLP/JSON carries bytesValue. */
+  base64: Buffer;
   jsonBytes: number;
 }
 
@@ -144,7 +144,7 @@ function buildSegment(rand: () => number, start: number, full: boolean, targetBy
       protocolVersion: PROTOCOL_VERSION,
     },
     gzip: gz,
-    base64: gz.toString('base64'),
+    base64: Buffer.from(gz.toString('base64'), 'latin1'),
     jsonBytes: Buffer.byteLength(json),
   };
 }

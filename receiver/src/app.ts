@@ -5,7 +5,7 @@
 
 import cors from '@fastify/cors';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { Authenticator, AuthError } from './auth.ts';
 import type { ReceiverConfig } from './config.ts';
 import { createForwarder } from './forward/create-forwarder.ts';
@@ -78,9 +78,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 512 },
     // One log line per request would drown the useful ones under ingest load; /metrics counts requests.
     logController: new LogController({ disableRequestLogging: true }),
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
       // e.g. an id longer than maxParamLength: a client error like any other bad id.
-      reply.code(400).send({ error: error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message });
+      void reply.code(400).send({ error: error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message });
     },
   });
 
@@ -127,9 +127,28 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * Chunks of a legacy event whose other chunks never came are dropped after a day (the
+ * rrweb-era SDKs cap a recording at 4 hours, so nothing can still complete them).
+ */
+const LEGACY_CHUNK_TTL_MS = 24 * 3600_000;
+const MAINTENANCE_INTERVAL_MS = 10 * 60_000;
+
+function startMaintenance(services: Services, log: FastifyInstance['log']): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    services.index.deleteLegacyChunksOlderThan(Date.now() - LEGACY_CHUNK_TTL_MS).then(
+      (removed) => { if (removed > 0) log.info({ removed }, 'dropped legacy chunks whose event never completed'); },
+      (err: unknown) => log.warn({ err }, 'legacy chunk cleanup failed; will try again'),
+    );
+  }, MAINTENANCE_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}
+
 export async function createReceiver(config: ReceiverConfig): Promise<Receiver> {
   const services = await createServices(config);
   const app = await buildApp(services);
+  const maintenance = startMaintenance(services, app.log);
   let closed = false;
   return {
     app,
@@ -137,6 +156,7 @@ export async function createReceiver(config: ReceiverConfig): Promise<Receiver> 
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(maintenance);
       await app.close();
       await services.committer.close();
       await services.forwarder.close();

@@ -24,7 +24,7 @@ before(async () => {
 after(async () => { await rx?.stop(); });
 
 async function post(pathName: string, body: string | Buffer | Uint8Array, headers: Record<string, string>): Promise<{ status: number; headers: Headers; text: string; bytes: Buffer }> {
-  const res = await fetch(`${rx.url}${pathName}`, { method: 'POST', headers, body: body as BodyInit });
+  const res = await fetch(`${rx.url}${pathName}`, { method: 'POST', headers, body: body as Uint8Array | string });
   const bytes = Buffer.from(await res.arrayBuffer());
   return { status: res.status, headers: res.headers, text: bytes.toString('utf8'), bytes };
 }

@@ -24,14 +24,14 @@ after(async () => {
   await peer?.dispose();
 });
 
-async function open(url = peer.url): Promise<PostgresIndex> {
-  const index = new PostgresIndex({ url, maxConnections: 4, connectTimeoutMs: 2000 });
+async function open(url = peer.url, options: { now?: () => number } = {}): Promise<PostgresIndex> {
+  const index = new PostgresIndex({ url, maxConnections: 4, connectTimeoutMs: 2000, ...options });
   await index.migrate();
   return index;
 }
 
 describe('PostgresIndex: shared SessionIndex behaviour', () => {
-  sessionIndexSuite(() => open());
+  sessionIndexSuite((options) => open(peer.url, options));
 });
 
 describe('PostgresIndex: several receivers on one database', () => {

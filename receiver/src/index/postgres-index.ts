@@ -304,8 +304,12 @@ export class PostgresIndex implements SessionIndex {
 
   async deleteLegacyChunksOlderThan(cutoffMs: number): Promise<number> {
     checkLegacyCutoff(cutoffMs);
-    const removed = await this.#query('sweep stale legacy chunks', 'DELETE FROM legacy_chunks WHERE parked_at < $1 RETURNING 1 AS gone', [cutoffMs]);
-    return removed.length;
+    const rows = await this.#query(
+      'sweep stale legacy chunks',
+      'WITH gone AS (DELETE FROM legacy_chunks WHERE parked_at < $1 RETURNING 1) SELECT count(*) AS removed FROM gone',
+      [cutoffMs],
+    );
+    return Number(rows[0]?.removed ?? 0);
   }
 
   async ping(): Promise<void> {

@@ -69,10 +69,16 @@ async function searchFixture(index: SessionIndex, tenant: string): Promise<void>
   ]);
 }
 
+/** What a test may ask of the engine it opens. */
+export interface SuiteOpenOptions {
+  /** The clock parked legacy chunks are stamped with (epoch ms). */
+  now?: () => number;
+}
+
 /** Registers the shared tests; `open` returns a migrated index on the engine's database. */
-export function sessionIndexSuite(open: () => Promise<SessionIndex>): void {
-  const withIndex = async (fn: (index: SessionIndex, tenant: string) => Promise<void>): Promise<void> => {
-    const index = await open();
+export function sessionIndexSuite(open: (options?: SuiteOpenOptions) => Promise<SessionIndex>): void {
+  const withIndex = async (fn: (index: SessionIndex, tenant: string) => Promise<void>, options?: SuiteOpenOptions): Promise<void> => {
+    const index = await open(options);
     try {
       await fn(index, freshTenant());
     } finally {
@@ -288,7 +294,7 @@ export function sessionIndexSuite(open: () => Promise<SessionIndex>): void {
     await index.applyActivity([activity(tenant, 'same', { service: 'mine', clicks: 1 }), activity(other, 'same', { service: 'theirs', clicks: 7 })]);
     await index.insertSegments([segmentRow(tenant, 'same', 'w', 0)]);
     assert.deepEqual(await index.insertSegments([segmentRow(other, 'same', 'w', 0)]), [true]);
-    await index.putLegacyChunk({ tenant: other, sessionId: 'same', eventNumber: 1, chunk: 0, totalChunks: 2, offset: 0, timestamp: B, body: 'theirs' });
+    await index.putLegacyChunk({ tenant: other, sessionId: 'same', windowId: 'w', eventNumber: 1, chunk: 0, totalChunks: 2, offset: 0, timestamp: B, body: 'theirs' });
     assert.equal((await index.getSession(tenant, 'same'))?.clicks, 1);
     assert.equal((await index.getSession(other, 'same'))?.clicks, 7);
     const mine = await index.searchSessions(q(tenant, { text: 'same' }));
@@ -296,9 +302,9 @@ export function sessionIndexSuite(open: () => Promise<SessionIndex>): void {
     assert.equal(mine.total, 1);
     assert.equal((await index.searchSessions(q(tenant, { service: 'theirs' }))).total, 0);
     assert.deepEqual((await index.listSegments(tenant, 'same')).map((r) => r.tenant), [tenant]);
-    assert.deepEqual(await index.legacyChunks(tenant, 'same', 1), []);
-    await index.deleteLegacyChunks(tenant, 'same', 1);
-    assert.equal((await index.legacyChunks(other, 'same', 1)).length, 1);
+    assert.deepEqual(await index.legacyChunks(tenant, 'same', 'w', 1), []);
+    await index.deleteLegacyChunks(tenant, 'same', 'w', 1);
+    assert.equal((await index.legacyChunks(other, 'same', 'w', 1)).length, 1);
   }));
 
   it('treats hostile filter values as literals', () => withIndex(async (index, tenant) => {
@@ -339,7 +345,9 @@ export function sessionIndexSuite(open: () => Promise<SessionIndex>): void {
     for (const id of ["' OR 1=1 --", 'a\u0000b', huge, '%']) {
       assert.equal(await index.getSession(tenant, id), null);
       assert.deepEqual(await index.listSegments(tenant, id), []);
-      assert.deepEqual(await index.legacyChunks(tenant, id, 0), []);
+      assert.deepEqual(await index.legacyChunks(tenant, id, id, 0), []);
+      assert.deepEqual(await index.legacyChunks(tenant, 'L', id, 0), []);
+      await index.deleteLegacyChunks(tenant, id, id, 0);
       assert.equal((await index.existingSegments(tenant, [{ sessionId: id, windowId: id, seq: 0 }])).size, 0);
     }
     assert.equal((await index.searchSessions(q(tenant))).total, 6);
@@ -348,21 +356,83 @@ export function sessionIndexSuite(open: () => Promise<SessionIndex>): void {
 
   it('parks, reads and deletes legacy chunks idempotently', () => withIndex(async (index, tenant) => {
     const chunk = (n: number, body: string): PendingLegacyChunk => ({
-      tenant, sessionId: 'L', eventNumber: 7, chunk: n, totalChunks: 3, offset: n * 10, timestamp: B + n, body,
+      tenant, sessionId: 'L', windowId: 'w1', eventNumber: 7, chunk: n, totalChunks: 3, offset: n * 10, timestamp: B + n, body,
     });
     await index.putLegacyChunk(chunk(2, 'c2'));
     await index.putLegacyChunk(chunk(0, 'c0 "quoted" \\ 日本'));
     await index.putLegacyChunk(chunk(0, 'a retry with other bytes'));
     await index.putLegacyChunk({ ...chunk(0, 'other event'), eventNumber: 8 });
-    assert.deepEqual(await index.legacyChunks(tenant, 'L', 7), [chunk(0, 'c0 "quoted" \\ 日本'), chunk(2, 'c2')]);
+    assert.deepEqual(await index.legacyChunks(tenant, 'L', 'w1', 7), [chunk(0, 'c0 "quoted" \\ 日本'), chunk(2, 'c2')]);
     await index.putLegacyChunk(chunk(1, 'c1'));
-    assert.deepEqual((await index.legacyChunks(tenant, 'L', 7)).map((c) => c.body), ['c0 "quoted" \\ 日本', 'c1', 'c2']);
-    await index.deleteLegacyChunks(tenant, 'L', 7);
-    await index.deleteLegacyChunks(tenant, 'L', 7);
-    assert.deepEqual(await index.legacyChunks(tenant, 'L', 7), []);
-    assert.equal((await index.legacyChunks(tenant, 'L', 8)).length, 1);
+    assert.deepEqual((await index.legacyChunks(tenant, 'L', 'w1', 7)).map((c) => c.body), ['c0 "quoted" \\ 日本', 'c1', 'c2']);
+    await index.deleteLegacyChunks(tenant, 'L', 'w1', 7);
+    await index.deleteLegacyChunks(tenant, 'L', 'w1', 7);
+    assert.deepEqual(await index.legacyChunks(tenant, 'L', 'w1', 7), []);
+    assert.equal((await index.legacyChunks(tenant, 'L', 'w1', 8)).length, 1);
     await index.putLegacyChunk(chunk(1, 'again'));
-    assert.deepEqual((await index.legacyChunks(tenant, 'L', 7)).map((c) => c.body), ['again']);
+    assert.deepEqual((await index.legacyChunks(tenant, 'L', 'w1', 7)).map((c) => c.body), ['again']);
     await assert.rejects(index.putLegacyChunk({ ...chunk(0, 'x'), totalChunks: 0 }), InvalidIndexInputError);
   }));
+
+  it('keeps windows apart: the same event number in two page loads never mixes', () => withIndex(async (index, tenant) => {
+    // Legacy counters restart on every page load, so event 3 exists once per window.
+    const chunk = (windowId: string, n: number, totalChunks: number, body: string): PendingLegacyChunk => ({
+      tenant, sessionId: 'L', windowId, eventNumber: 3, chunk: n, totalChunks, offset: n, timestamp: B + n, body,
+    });
+    await index.putLegacyChunk(chunk('legacy-1', 0, 2, 'first load, part 0'));
+    await index.putLegacyChunk(chunk('legacy-2', 0, 3, 'second load, part 0'));
+    await index.putLegacyChunk(chunk('legacy-2', 1, 3, 'second load, part 1'));
+    await index.putLegacyChunk(chunk('legacy-1', 1, 2, 'first load, part 1'));
+    assert.deepEqual(await index.legacyChunks(tenant, 'L', 'legacy-1', 3), [chunk('legacy-1', 0, 2, 'first load, part 0'), chunk('legacy-1', 1, 2, 'first load, part 1')]);
+    assert.deepEqual(await index.legacyChunks(tenant, 'L', 'legacy-2', 3), [chunk('legacy-2', 0, 3, 'second load, part 0'), chunk('legacy-2', 1, 3, 'second load, part 1')]);
+    assert.deepEqual(await index.legacyChunks(tenant, 'L', 'legacy-3', 3), []);
+    await index.deleteLegacyChunks(tenant, 'L', 'legacy-1', 3);
+    assert.deepEqual(await index.legacyChunks(tenant, 'L', 'legacy-1', 3), []);
+    assert.deepEqual((await index.legacyChunks(tenant, 'L', 'legacy-2', 3)).map((c) => c.body), ['second load, part 0', 'second load, part 1']);
+  }));
+
+  it('refuses a legacy chunk whose window id is not a safe id, storing nothing', () => withIndex(async (index, tenant) => {
+    const good: PendingLegacyChunk = { tenant, sessionId: 'L', windowId: 'w', eventNumber: 0, chunk: 0, totalChunks: 2, offset: 0, timestamp: B, body: 'x' };
+    for (const windowId of ['', '../etc', 'a b', 'w\u0000', 'x'.repeat(10 * 1024), 42 as never, undefined as never]) {
+      await assert.rejects(
+        index.putLegacyChunk({ ...good, windowId }),
+        (err: Error) => err instanceof InvalidIndexInputError && /windowId/.test(err.message),
+        `windowId ${JSON.stringify(String(windowId).slice(0, 20))} was accepted`,
+      );
+    }
+    assert.deepEqual(await index.legacyChunks(tenant, 'L', '../etc', 0), []);
+    await index.putLegacyChunk(good);
+    assert.deepEqual(await index.legacyChunks(tenant, 'L', 'w', 0), [good]);
+  }));
+
+  it('sweeps chunks parked before a cutoff, in every tenant, and counts them', () => {
+    // A pinned clock far in the past: chunks parked by other tests (real clock) are
+    // newer than any cutoff used here, so the counts below are exact.
+    let clock = 1_000;
+    return withIndex(async (index, tenant) => {
+      const other = freshTenant();
+      const chunk = (t: string, windowId: string, n: number): PendingLegacyChunk => ({
+        tenant: t, sessionId: 'L', windowId, eventNumber: 5, chunk: n, totalChunks: 4, offset: n, timestamp: B, body: `${windowId}/${n}`,
+      });
+      await index.putLegacyChunk(chunk(tenant, 'old', 0));
+      await index.putLegacyChunk(chunk(other, 'old', 0));
+      clock = 2_000;
+      await index.putLegacyChunk(chunk(tenant, 'old', 1));
+      await index.putLegacyChunk(chunk(tenant, 'new', 0));
+      // A retry of an old chunk keeps its first parked_at: retries cannot keep it alive.
+      await index.putLegacyChunk(chunk(tenant, 'old', 0));
+      assert.equal(await index.deleteLegacyChunksOlderThan(0), 0);
+      assert.equal(await index.deleteLegacyChunksOlderThan(1_000), 0, 'the cutoff itself is not older');
+      assert.equal(await index.deleteLegacyChunksOlderThan(1_500), 2);
+      assert.deepEqual((await index.legacyChunks(tenant, 'L', 'old', 5)).map((c) => c.body), ['old/1']);
+      assert.deepEqual(await index.legacyChunks(other, 'L', 'old', 5), []);
+      assert.equal(await index.deleteLegacyChunksOlderThan(1_500), 0);
+      assert.equal(await index.deleteLegacyChunksOlderThan(2_001), 2);
+      assert.deepEqual(await index.legacyChunks(tenant, 'L', 'old', 5), []);
+      assert.deepEqual(await index.legacyChunks(tenant, 'L', 'new', 5), []);
+      for (const bad of [Number.NaN, Infinity, 1.5, '1000' as never]) {
+        await assert.rejects(index.deleteLegacyChunksOlderThan(bad), InvalidIndexInputError);
+      }
+    }, { now: () => clock });
+  });
 }

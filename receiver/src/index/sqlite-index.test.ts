@@ -24,14 +24,14 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function open(): Promise<SqliteIndex> {
-  const index = new SqliteIndex({ path: file });
+async function open(options: { now?: () => number } = {}): Promise<SqliteIndex> {
+  const index = new SqliteIndex({ path: file, ...options });
   await index.migrate();
   return index;
 }
 
 describe('SqliteIndex: shared SessionIndex behaviour', () => {
-  sessionIndexSuite(open);
+  sessionIndexSuite((options) => open(options));
 });
 
 describe('SqliteIndex: embedded engine specifics', () => {

@@ -122,6 +122,31 @@ export class SegmentClient {
   }
 }
 
+/**
+ * Checks that each of `segments` reads back byte-identical through
+ * GET /sessions/:id/segments/:window/:seq (gzip-json: the bytes as sent; json: a gzip
+ * member that inflates to the string as sent). Says nothing about what else is stored.
+ */
+export async function verifySegmentBytes(baseUrl: string, segments: Iterable<MadeSegment>, headers: Record<string, string> = {}): Promise<void> {
+  const all = [...segments];
+  const seen = new Set<string>();
+  const unique = all.filter((m) => {
+    const k = segKey(m.segment.meta);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  await pool(unique, 8, async (m) => {
+    const { sessionId, windowId, seq, encoding } = m.segment.meta;
+    const res = await request(`${baseUrl}/api/v1/sessions/${sessionId}/segments/${windowId}/${seq}`, { headers });
+    assert.equal(res.status, 200, `GET segment ${sessionId}/${windowId}/${seq}: ${res.body.toString('utf8').slice(0, 300)}`);
+    assert.equal(res.headers['content-encoding'], 'gzip');
+    if (encoding === 'gzip-json') assert.ok(res.body.equals(Buffer.from(m.segment.body)), `segment ${sessionId}/${windowId}/${seq} (gzip-json) is not byte-identical`);
+    else assert.ok(gunzipSync(res.body).equals(Buffer.from(m.segment.body)), `segment ${sessionId}/${windowId}/${seq} (json) does not gunzip to the string sent`);
+  });
+
+}
+
 interface SessionBody {
   sessionId: string;
   segments: number;
@@ -177,21 +202,7 @@ export async function verifyStored(baseUrl: string, expected: Iterable<MadeSegme
     assert.equal(summary.segments, total, `summary.segments of ${sessionId} (the index counts each stored segment once)`);
   }
 
-  const seen = new Set<string>();
-  const unique = all.filter((m) => {
-    const k = segKey(m.segment.meta);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-  await pool(unique, 8, async (m) => {
-    const { sessionId, windowId, seq, encoding } = m.segment.meta;
-    const res = await request(`${baseUrl}/api/v1/sessions/${sessionId}/segments/${windowId}/${seq}`, { headers });
-    assert.equal(res.status, 200, `GET segment ${sessionId}/${windowId}/${seq}: ${res.body.toString('utf8').slice(0, 300)}`);
-    assert.equal(res.headers['content-encoding'], 'gzip');
-    if (encoding === 'gzip-json') assert.ok(res.body.equals(Buffer.from(m.segment.body)), `segment ${sessionId}/${windowId}/${seq} (gzip-json) is not byte-identical`);
-    else assert.ok(gunzipSync(res.body).equals(Buffer.from(m.segment.body)), `segment ${sessionId}/${windowId}/${seq} (json) does not gunzip to the string sent`);
-  });
+  await verifySegmentBytes(baseUrl, all, headers);
 
   for (const [sessionId, windows] of bySession) {
     for (const [windowId, list] of windows) {
