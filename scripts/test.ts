@@ -70,6 +70,15 @@ function runSuite(suite: Suite, tapFile: string): Promise<number> {
   });
 }
 
+/** The strict typecheck counts as one test: a type error fails the run like a failing test. */
+function typecheck(): boolean {
+  console.log('\n=== typecheck (tsc --noEmit, strict) ===');
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  console.log(r.status === 0 ? 'typecheck: clean' : 'typecheck: FAILED');
+  return r.status === 0;
+}
+
 function countTap(tapFile: string): { passed: number; failed: number } {
   if (!existsSync(tapFile)) return { passed: 0, failed: 1 };
   const text = readFileSync(tapFile, 'utf8');
@@ -91,6 +100,12 @@ async function main(): Promise<void> {
   let failed = 0;
   let exitCodeFailure = false;
   const lines: string[] = [];
+  if (!only.length) {
+    const ok = typecheck();
+    passed += ok ? 1 : 0;
+    failed += ok ? 0 : 1;
+    lines.push(`typecheck: ${ok ? '1 passed, 0 failed' : '0 passed, 1 failed'}`);
+  }
   for (const suite of suites) {
     console.log(`\n=== ${suite.name} ===`);
     const tap = path.join(tmp, `${suite.name}.tap`);

@@ -5,6 +5,8 @@
 // process (pinned to another core by the caller) so it never competes with the server it
 // measures. Prints one JSON LoadReport line on stdout; progress goes to stderr.
 
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { keepAliveAgent, post } from './http-client.ts';
 import { segmentRequest } from './otlp-request.ts';
 import { segmentPool } from './rrweb-segments.ts';
@@ -23,6 +25,8 @@ export interface LoadSpec {
   seed: number;
   /** Per-request timeout; also bounds how long in-flight requests are waited for at the end. */
   timeoutMs: number;
+  /** The server's pid, to measure how busy its core was during the window (Linux /proc). */
+  serverPid?: number;
 }
 
 export interface LoadReport {
@@ -44,6 +48,24 @@ export interface LoadReport {
   failures: Record<string, number>;
   firstFailure: string | null;
   meanSegmentBytes: number;
+  /** CPU time used during the window per second of window: 1 = one core fully busy. */
+  serverCpu: number | null;
+  loadgenCpu: number;
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** User + system CPU seconds a process has used so far, or null where /proc is missing. */
+function cpuSecondsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -104,12 +126,30 @@ export async function generateLoad(spec: LoadSpec): Promise<LoadReport> {
     }
   };
 
+  // CPU use of both sides over exactly the measurement window.
+  let serverCpuStart: number | null = null;
+  let serverCpuEnd: number | null = null;
+  let ownCpuStart = process.cpuUsage();
+  let ownCpu = 0;
+  const windowTimers = [
+    setTimeout(() => {
+      serverCpuStart = cpuSecondsOf(spec.serverPid);
+      ownCpuStart = process.cpuUsage();
+    }, windowStart - performance.now()),
+    setTimeout(() => {
+      serverCpuEnd = cpuSecondsOf(spec.serverPid);
+      const used = process.cpuUsage(ownCpuStart);
+      ownCpu = (used.user + used.system) / 1e6;
+    }, windowEnd - performance.now()),
+  ];
+
   const progress = setInterval(() => process.stderr.write(`  loadgen: ${sent} sent, ${requests} measured\n`), 5000);
   progress.unref();
   try {
     await Promise.all(Array.from({ length: spec.sessions }, (_, i) => session(i)));
   } finally {
     clearInterval(progress);
+    for (const t of windowTimers) clearTimeout(t);
     agent.destroy();
   }
   const sum = latencies.reduce((a, b) => a + b, 0);
@@ -128,6 +168,8 @@ export async function generateLoad(spec: LoadSpec): Promise<LoadReport> {
     failures,
     firstFailure,
     meanSegmentBytes: requests ? segmentBytes / requests : Number.NaN,
+    serverCpu: serverCpuStart !== null && serverCpuEnd !== null ? (serverCpuEnd - serverCpuStart) / (spec.durationMs / 1000) : null,
+    loadgenCpu: ownCpu / (spec.durationMs / 1000),
   };
 }
 

@@ -15,6 +15,8 @@ export interface BenchResult {
   unit: string;
   /** Anything a reader needs to interpret the row (a count check, a caveat). */
   note?: string;
+  /** Set on rows that verify something (e.g. nothing acknowledged was lost). */
+  check?: 'pass' | 'fail';
 }
 
 /** A module in bench/ that run.ts picks up: `export async function run(options)`. */

@@ -36,7 +36,7 @@
 
 import { MAX_EPOCH_MS, RrwebEventType, isRrwebEvent, startsWithFullSnapshot } from './rrweb.ts';
 import type { RrwebEvent } from './rrweb.ts';
-import { PROTOCOL_VERSION, ProtocolError, SegmentLimits, checkId } from './segment.ts';
+import { PROTOCOL_VERSION, ProtocolError, SegmentLimits, checkId, describeValue } from './segment.ts';
 import type { AttributeValue, Attributes, Segment, SegmentMeta } from './segment.ts';
 
 /** The four attributes that mark and number a legacy record. */
@@ -134,17 +134,6 @@ export interface LegacyGrouping<C extends LegacyChunk> {
   rejected: { chunks: C[]; error: ProtocolError }[];
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing (attribute missing)';
-  if (v instanceof Uint8Array) return `${v.length} bytes`;
-  let s: string;
-  try {
-    s = typeof v === 'bigint' ? `${v}n` : JSON.stringify(v) ?? String(v);
-  } catch {
-    s = typeof v;
-  }
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
-}
 
 function present(v: AttributeValue | undefined): boolean {
   return v !== undefined && v !== null && v !== '';
@@ -202,7 +191,7 @@ function counter(where: string, attrs: Attributes, name: string, min: number, ma
   if (typeof raw === 'number') n = raw;
   else if (typeof raw === 'bigint') n = Number(raw);
   else if (typeof raw === 'string' && /^[0-9]{1,16}(?:\.0+)?$/.test(raw)) n = Number(raw);
-  if (n === undefined || !Number.isInteger(n)) throw new ProtocolError(`${where}: attribute ${name} must be an integer (int, double or decimal string), got ${describe(raw)}`);
+  if (n === undefined || !Number.isInteger(n)) throw new ProtocolError(`${where}: attribute ${name} must be an integer (int, double or decimal string), got ${describeValue(raw)}`);
   if (n < min || n > max) throw new ProtocolError(`${where}: attribute ${name} = ${n} is outside ${min}..${max}`);
   return n;
 }
@@ -241,7 +230,7 @@ export function readLegacyChunk(recordAttrs: Attributes, resourceAttrs: Attribut
   const chunk = counter(where, recordAttrs, LegacyAttr.chunk, 1, totalChunks);
   const offset = counter(where, recordAttrs, LegacyAttr.offset, 0, LegacyLimits.maxCounter);
   const what = `${where}, event ${eventNumber} chunk ${chunk}/${totalChunks}`;
-  if (typeof body !== 'string') throw new ProtocolError(`${what}: body must be a string (a slice of the rrweb event's JSON), got ${describe(body)}`);
+  if (typeof body !== 'string') throw new ProtocolError(`${what}: body must be a string (a slice of the rrweb event's JSON), got ${describeValue(body)}`);
   if (body.length === 0) throw new ProtocolError(`${what}: body is empty`);
   if (body.length > LegacyLimits.maxChunkChars) throw new ProtocolError(`${what}: body is ${body.length} characters; at most ${LegacyLimits.maxChunkChars} are allowed`);
   let timestamp: number;
@@ -303,7 +292,7 @@ export function assembleLegacyEvent(chunks: readonly LegacyChunk[]): RrwebEvent 
   } catch (err) {
     throw new ProtocolError(`${id}: its ${first.totalChunks} chunk(s) do not form valid JSON (${(err as Error).message})`);
   }
-  if (!isRrwebEvent(value)) throw new ProtocolError(`${id}: reassembled JSON is not an rrweb event (needs an object with an integer type and a timestamp in epoch ms), got ${describe(value)}`);
+  if (!isRrwebEvent(value)) throw new ProtocolError(`${id}: reassembled JSON is not an rrweb event (needs an object with an integer type and a timestamp in epoch ms), got ${describeValue(value)}`);
   return value;
 }
 
@@ -414,10 +403,10 @@ export function legacyEventsToSegments(sessionId: string, events: readonly Legac
   checkId('legacy session id', sessionId);
   checkId('legacy window id', windowId);
   for (const e of events) {
-    const what = `legacy event ${describe(e.eventNumber)} of session ${sessionId}`;
+    const what = `legacy event ${describeValue(e.eventNumber)} of session ${sessionId}`;
     if (!Number.isInteger(e.eventNumber) || e.eventNumber < 0 || e.eventNumber > LegacyLimits.maxCounter) throw new ProtocolError(`${what}: event number is not an integer in 0..${LegacyLimits.maxCounter}`);
-    if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > LegacyLimits.maxCounter) throw new ProtocolError(`${what}: offset ${describe(e.offset)} is not an integer in 0..${LegacyLimits.maxCounter}`);
-    if (!isRrwebEvent(e.event)) throw new ProtocolError(`${what}: not an rrweb event, got ${describe(e.event)}`);
+    if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > LegacyLimits.maxCounter) throw new ProtocolError(`${what}: offset ${describeValue(e.offset)} is not an integer in 0..${LegacyLimits.maxCounter}`);
+    if (!isRrwebEvent(e.event)) throw new ProtocolError(`${what}: not an rrweb event, got ${describeValue(e.event)}`);
   }
   const sorted = [...events].sort((a, b) => a.offset - b.offset || a.eventNumber - b.eventNumber);
   const numbers = new Set<number>();

@@ -116,12 +116,13 @@ export function isSafeId(value: unknown): value is string {
 function integerAttr(attrs: Attributes, name: string, min: number, max: number): number {
   const raw = attrs[name];
   const n = typeof raw === 'bigint' ? Number(raw) : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ProtocolError(`attribute ${name} must be an integer, got ${describe(raw)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ProtocolError(`attribute ${name} must be an integer, got ${describeValue(raw)}`);
   if (n < min || n > max) throw new ProtocolError(`attribute ${name} = ${n} is outside ${min}..${max}`);
   return n;
 }
 
-function describe(v: unknown): string {
+/** A short, safe rendering of a received value for error messages. */
+export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing (attribute missing)';
   if (v instanceof Uint8Array) return `${v.length} bytes`;
   let s: string;
@@ -145,9 +146,9 @@ export function readSegmentAttributes(attrs: Attributes): SegmentMeta {
   if (lastTimestamp < firstTimestamp) throw new ProtocolError(`attribute ${SegmentAttr.lastTimestamp} (${lastTimestamp}) is before ${SegmentAttr.firstTimestamp} (${firstTimestamp})`);
   const eventCount = integerAttr(attrs, SegmentAttr.eventCount, 1, SegmentLimits.maxEventCount);
   const full = attrs[SegmentAttr.fullSnapshot];
-  if (typeof full !== 'boolean') throw new ProtocolError(`attribute ${SegmentAttr.fullSnapshot} must be a boolean, got ${describe(full)}`);
+  if (typeof full !== 'boolean') throw new ProtocolError(`attribute ${SegmentAttr.fullSnapshot} must be a boolean, got ${describeValue(full)}`);
   const encoding = attrs[SegmentAttr.encoding];
-  if (encoding !== 'gzip-json' && encoding !== 'json') throw new ProtocolError(`attribute ${SegmentAttr.encoding} must be one of ${SEGMENT_ENCODINGS.join(', ')}, got ${describe(encoding)}`);
+  if (encoding !== 'gzip-json' && encoding !== 'json') throw new ProtocolError(`attribute ${SegmentAttr.encoding} must be one of ${SEGMENT_ENCODINGS.join(', ')}, got ${describeValue(encoding)}`);
   const protocolVersion = integerAttr(attrs, SegmentAttr.protocolVersion, 1, 1000);
   if (protocolVersion > PROTOCOL_VERSION) throw new ProtocolError(`protocol version ${protocolVersion} is newer than this receiver's ${PROTOCOL_VERSION}; upgrade the receiver`);
   return { sessionId, windowId, seq, firstTimestamp, lastTimestamp, eventCount, hasFullSnapshot: full, encoding, protocolVersion };
@@ -167,12 +168,12 @@ export function isGzip(bytes: Uint8Array): boolean {
  */
 export function segmentBodyBytes(meta: SegmentMeta, body: AttributeValue | undefined): Uint8Array {
   if (meta.encoding === 'gzip-json') {
-    if (!(body instanceof Uint8Array)) throw new ProtocolError(`segment ${meta.seq} of session ${meta.sessionId}: encoding gzip-json needs a bytes body, got ${describe(body)}`);
+    if (!(body instanceof Uint8Array)) throw new ProtocolError(`segment ${meta.seq} of session ${meta.sessionId}: encoding gzip-json needs a bytes body, got ${describeValue(body)}`);
     if (!isGzip(body)) throw new ProtocolError(`segment ${meta.seq} of session ${meta.sessionId}: body is not gzip`);
     if (body.length > SegmentLimits.maxBodyBytes) throw new ProtocolError(`segment ${meta.seq} of session ${meta.sessionId}: body is ${body.length} bytes; at most ${SegmentLimits.maxBodyBytes} are allowed`);
     return body;
   }
-  if (typeof body !== 'string') throw new ProtocolError(`segment ${meta.seq} of session ${meta.sessionId}: encoding json needs a string body, got ${describe(body)}`);
+  if (typeof body !== 'string') throw new ProtocolError(`segment ${meta.seq} of session ${meta.sessionId}: encoding json needs a string body, got ${describeValue(body)}`);
   const bytes = new TextEncoder().encode(body);
   if (bytes.length > SegmentLimits.maxBodyBytes) throw new ProtocolError(`segment ${meta.seq} of session ${meta.sessionId}: body is ${bytes.length} bytes; at most ${SegmentLimits.maxBodyBytes} are allowed`);
   return bytes;

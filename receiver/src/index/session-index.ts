@@ -2,7 +2,7 @@
 // stored segment's bytes are. One interface, two engines chosen by configuration:
 // SQLite (embedded default) and PostgreSQL (several receivers behind a load balancer).
 
-import type { SegmentIndexRow } from '@otel-replay/protocol';
+import type { LegacyChunk, SegmentIndexRow } from '@otel-replay/protocol';
 
 /**
  * What one request taught us about one session, already summed by the ingest pipeline.
@@ -12,14 +12,14 @@ import type { SegmentIndexRow } from '@otel-replay/protocol';
 export interface SessionActivity {
   tenant: string;
   sessionId: string;
-  /** Epoch ms of the earliest and latest evidence in this delta. */
+  /** Epoch ms of the earliest and latest evidence (in a delta: in this delta). */
   firstSeen: number;
   lastSeen: number;
   service: string | null;
   userId: string | null;
-  /** The first page-view URL in this delta (becomes the entry URL if the session has none). */
+  /** The first page-view URL (in a delta: becomes the entry URL if the session has none). */
   entryUrl: string | null;
-  /** Distinct page URLs seen in this delta (the index keeps a bounded distinct list). */
+  /** Distinct page URLs seen (the index keeps a bounded distinct list). */
   urls: string[];
   browser: string | null;
   os: string | null;
@@ -39,30 +39,9 @@ export interface SessionActivity {
   replayBytes: number;
 }
 
-export interface SessionSummary {
-  tenant: string;
-  sessionId: string;
-  service: string | null;
-  userId: string | null;
-  firstSeen: number;
-  lastSeen: number;
+/** What the index returns for a session: its accumulated activity plus derived fields. */
+export interface SessionSummary extends SessionActivity {
   durationMs: number;
-  entryUrl: string | null;
-  urls: string[];
-  browser: string | null;
-  os: string | null;
-  device: string | null;
-  userAgent: string | null;
-  pageViews: number;
-  clicks: number;
-  errors: number;
-  rageClicks: number;
-  deadClicks: number;
-  networkFailures: number;
-  consoleErrors: number;
-  spans: number;
-  segments: number;
-  replayBytes: number;
   hasReplay: boolean;
 }
 
@@ -99,18 +78,12 @@ export interface SessionPage {
   total: number;
 }
 
-/** A legacy rrweb-era chunk parked until the other chunks of its event arrive. */
-export interface PendingLegacyChunk {
+/**
+ * A legacy rrweb-era chunk parked until the other chunks of its event arrive. Legacy
+ * counters restart on every page load, so chunks are keyed by window (page load) too.
+ */
+export interface PendingLegacyChunk extends LegacyChunk {
   tenant: string;
-  sessionId: string;
-  /** Legacy counters restart on every page load, so chunks are keyed by window (page load) too. */
-  windowId: string;
-  eventNumber: number;
-  chunk: number;
-  totalChunks: number;
-  offset: number;
-  timestamp: number;
-  body: string;
 }
 
 export interface SessionIndex {

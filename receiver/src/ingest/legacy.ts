@@ -67,10 +67,11 @@ export class LegacyAssembler {
       for (const pending of grouping.incomplete) {
         if (stored.has(segmentKey(pending.sessionId, pending.windowId, pending.eventNumber))) continue;
         for (const c of pending.chunks) {
-          await this.#index.putLegacyChunk({ tenant, sessionId: c.sessionId, windowId: c.windowId, eventNumber: c.eventNumber, chunk: c.chunk, totalChunks: c.totalChunks, offset: c.offset, timestamp: c.timestamp, body: c.body });
+          const { path: _path, resource: _resource, ...chunk } = c;
+          await this.#index.putLegacyChunk({ ...chunk, tenant });
         }
         const parked = await this.#index.legacyChunks(tenant, pending.sessionId, pending.windowId, pending.eventNumber);
-        const all: LegacyChunk[] = parked.map((p) => ({ sessionId: p.sessionId, windowId: p.windowId, eventNumber: p.eventNumber, chunk: p.chunk, totalChunks: p.totalChunks, offset: p.offset, timestamp: p.timestamp, body: p.body }));
+        const all: LegacyChunk[] = parked;
         if (!hasAllChunks(all)) continue;
         try {
           events.push(completeLegacyEvent(all));

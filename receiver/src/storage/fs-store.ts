@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { checkObjectKey, checkPrefix, checkRange } from './object-key-check.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -77,15 +78,7 @@ export class FilesystemStore implements ObjectStore {
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
     checkRange(key, offset, length);
-    const file = this.pathOf(key);
-    let handle;
-    try {
-      handle = await open(file, 'r');
-    } catch (err) {
-      if (NOT_FOUND_CODES.has(errnoCode(err) ?? '')) throw new ObjectNotFoundError(`object ${JSON.stringify(key)} does not exist in ${this.description}`, { cause: err });
-      throw this.unavailable('open', key, err);
-    }
-    try {
+    return this.readFile(key, async (handle) => {
       const out = new Uint8Array(length);
       let read = 0;
       while (read < length) {
@@ -95,18 +88,20 @@ export class FilesystemStore implements ObjectStore {
       }
       if (read < length) throw new RangeError(`object ${JSON.stringify(key)} ends before byte ${offset + length} (range ${offset}+${length}, only ${read} bytes there); the index points past the object, which suggests a truncated or replaced object`);
       return out;
-    } catch (err) {
-      if (err instanceof RangeError) throw err;
-      if (NOT_FOUND_CODES.has(errnoCode(err) ?? '')) throw new ObjectNotFoundError(`object ${JSON.stringify(key)} is not a readable file in ${this.description}`, { cause: err });
-      throw this.unavailable('read', key, err);
-    } finally {
-      await handle.close();
-    }
+    });
   }
 
   async get(key: string): Promise<Uint8Array> {
+    return this.readFile(key, async (handle) => {
+      const buf = await handle.readFile();
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    });
+  }
+
+  /** Opens an object for reading and maps I/O errors: missing → ObjectNotFoundError, else StoreUnavailableError. */
+  private async readFile<T>(key: string, use: (handle: FileHandle) => Promise<T>): Promise<T> {
     const file = this.pathOf(key);
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(file, 'r');
     } catch (err) {
@@ -114,9 +109,9 @@ export class FilesystemStore implements ObjectStore {
       throw this.unavailable('open', key, err);
     }
     try {
-      const buf = await handle.readFile();
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      return await use(handle);
     } catch (err) {
+      if (err instanceof RangeError) throw err;
       if (NOT_FOUND_CODES.has(errnoCode(err) ?? '')) throw new ObjectNotFoundError(`object ${JSON.stringify(key)} is not a readable file in ${this.description}`, { cause: err });
       throw this.unavailable('read', key, err);
     } finally {

@@ -13,22 +13,19 @@ import {
 } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { ConfigError } from '../config.ts';
+import type { ReceiverConfig } from '../config.ts';
 import { checkObjectKey, checkPrefix, checkRange } from './object-key-check.ts';
 import type { ObjectStore } from './object-store.ts';
 import { ObjectNotFoundError, StoreUnavailableError } from './object-store.ts';
 
-export interface S3StoreOptions {
-  bucket: string;
-  region: string;
-  /** e.g. http://127.0.0.1:9000 for MinIO; null = AWS's own endpoint for the region. */
-  endpoint: string | null;
-  /** Path-style URLs (http://host/bucket/key): needed by most self-hosted stores. */
-  forcePathStyle: boolean;
-  /** Both null = the SDK's default credential chain (env, profile, IMDS, ...). */
-  accessKeyId: string | null;
-  secretAccessKey: string | null;
-  /** Prepended to every key; a '/' is added when missing ("replay" → "replay/"). */
-  prefix: string;
+type S3Settings = ReceiverConfig['storage']['s3'];
+
+/**
+ * The `storage.s3` settings (bucket, region, endpoint, forcePathStyle, credentials — both
+ * null = the SDK's default chain — and a key prefix, given a trailing '/' when missing),
+ * plus tuning knobs for tests.
+ */
+export interface S3StoreOptions extends S3Settings {
   /** Attempts per call including the first (SDK retries with backoff). Default 2. */
   maxAttempts?: number;
   /** Deadline of one HTTP attempt. Default 5000. */

@@ -226,3 +226,23 @@ export async function verifyStored(baseUrl: string, expected: Iterable<MadeSegme
 export async function getSession(baseUrl: string, sessionId: string): Promise<{ status: number; body: SessionBody }> {
   return getJson<SessionBody>(`${baseUrl}/api/v1/sessions/${sessionId}`);
 }
+
+/**
+ * One "browser" per session, all at once: each sends its own segments in (window, seq)
+ * order, `perRequest` per request, `pauseMs` apart, whatever the answers are (a real SDK
+ * keeps recording; the test retries what was not acknowledged afterwards).
+ */
+export async function sendSessions(client: SegmentClient, made: readonly MadeSegment[], opts: { perRequest?: number; pauseMs?: number; timeoutMs?: number } = {}): Promise<void> {
+  const bySession = new Map<string, MadeSegment[]>();
+  for (const m of made) {
+    const list = bySession.get(m.segment.meta.sessionId);
+    if (list) list.push(m);
+    else bySession.set(m.segment.meta.sessionId, [m]);
+  }
+  await Promise.all([...bySession.values()].map(async (segs) => {
+    for (const batch of chunks(segs, opts.perRequest ?? 2)) {
+      await client.send(batch, opts.timeoutMs ?? 30_000);
+      if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
+    }
+  }));
+}
