@@ -38,19 +38,34 @@ function postgresBinDir(): string | null {
   return versions.length ? path.join(base, versions[0]!, 'bin') : null;
 }
 
-/** PostgreSQL is a real test peer: install Debian's package when we can (root + apt). */
-function provisionPostgres(): void {
-  if (postgresBinDir()) return;
-  const isRoot = process.getuid?.() === 0;
-  if (isRoot && existsSync('/usr/bin/apt-get')) {
-    console.log('Installing the PostgreSQL test peer (Debian package postgresql)…');
+interface DebianPeer {
+  what: string;
+  package: string;
+  present(): boolean;
+}
+
+/** Test peers that come from Debian packages; the servers themselves are started by the tests. */
+const DEBIAN_PEERS: DebianPeer[] = [
+  { what: 'PostgreSQL server binaries', package: 'postgresql', present: () => postgresBinDir() !== null },
+  { what: 'Chromium', package: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
+];
+
+/** Installs missing Debian test peers when we can (root + apt); otherwise says what to install. */
+function provisionDebianPeers(): void {
+  const missing = DEBIAN_PEERS.filter((p) => !p.present());
+  if (missing.length === 0) return;
+  const packages = missing.map((p) => p.package);
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    console.log(`Installing test peers from Debian: ${packages.join(' ')}…`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-    const r = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'postgresql'], { stdio: 'inherit', env });
-    if (r.status === 0 && postgresBinDir()) return;
+    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
   }
-  console.error('PostgreSQL server binaries are missing (no /usr/lib/postgresql/*/bin/initdb). Install them: apt-get install -y postgresql');
-  process.exit(2);
+  const still = DEBIAN_PEERS.filter((p) => !p.present());
+  if (still.length) {
+    console.error(`Missing test peers: ${still.map((p) => p.what).join(', ')}. Install them: apt-get install -y ${still.map((p) => p.package).join(' ')}`);
+    process.exit(2);
+  }
 }
 
 function runSuite(suite: Suite, tapFile: string): Promise<number> {
@@ -92,7 +107,7 @@ function countTap(tapFile: string): { passed: number; failed: number } {
 
 async function main(): Promise<void> {
   checkNode();
-  provisionPostgres();
+  provisionDebianPeers();
   const only = process.argv.slice(2);
   const suites = only.length ? SUITES.filter((s) => only.includes(s.name)) : SUITES;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'otel-replay-test-'));

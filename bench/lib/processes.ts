@@ -104,10 +104,12 @@ function tail(buffer: { text: string }, chunk: Buffer): void {
   buffer.text = (buffer.text + chunk.toString('utf8')).slice(-65536);
 }
 
-/** Starts `node ARGS` pinned to `cpu`, tracked for cleanup. */
-export function spawnPinned(name: string, cpu: number, args: string[], env: NodeJS.ProcessEnv = process.env): Child {
+/** Starts `node ARGS` pinned to `cpu` (or anywhere when null), tracked for cleanup. */
+export function spawnPinned(name: string, cpu: number | null, args: string[], env: NodeJS.ProcessEnv = process.env): Child {
   installHooks();
-  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = cpu === null
+    ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+    : spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   children.add(child);
   const out = { text: '' };
   const err = { text: '' };
@@ -168,8 +170,8 @@ export async function waitForHttp(url: string, child: Child, timeoutMs = 30_000)
   throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms (last: ${last}):\n${child.stderr().slice(-2000)}`);
 }
 
-/** Runs `node ARGS` pinned to `cpu` to completion and returns the JSON its last stdout line holds. */
-export async function runPinnedJson<T>(name: string, cpu: number, args: string[], timeoutMs: number): Promise<T> {
+/** Runs `node ARGS` pinned to `cpu` (null: not pinned) to completion and returns the JSON its last stdout line holds. */
+export async function runPinnedJson<T>(name: string, cpu: number | null, args: string[], timeoutMs: number): Promise<T> {
   const child = spawnPinned(name, cpu, args);
   child.process.stderr!.on('data', (c: Buffer) => process.stderr.write(c));
   const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);

@@ -234,6 +234,22 @@ describe('faults: object store down during load', () => {
       await sink.stop();
     }
   });
+  test('a log payload larger than the whole forward queue: a clear, non-retryable 413 naming the setting; the queue keeps working', { timeout: 30_000 }, async () => {
+    const sink = await startOtlpSink();
+    const small = await startReceiver({ forward: { logsUrl: sink.logsUrl, retry: FAST_RETRY, timeoutMs: 2000, queue: { maxBytes: 4096 } } });
+    try {
+      const huge = await postJson(`${small.url}/v1/logs`, logsRequest([logRecord({ sessionId: 'huge-s', timeMs: Date.now(), body: 'x'.repeat(10_000) })]));
+      // Retrying cannot help (it never fits), so not 429/503; and not a 500 that hides why.
+      assert.equal(huge.status, 413, huge.body.toString('utf8'));
+      assert.match(huge.body.toString('utf8'), /forward\.queue\.maxBytes/);
+      const ok = await postJson(`${small.url}/v1/logs`, logsRequest([logRecord({ sessionId: 'huge-s', timeMs: Date.now(), body: 'small one' })]));
+      assert.equal(ok.status, 200);
+      await sink.waitFor(() => forwardedLogs(sink).some((l) => l.body === 'small one'), 10_000);
+    } finally {
+      await small.stop();
+      await sink.stop();
+    }
+  });
 });
 
 describe('faults: receiver process killed mid-load', () => {
