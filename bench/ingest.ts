@@ -177,6 +177,14 @@ export async function run(options: IngestOptions): Promise<BenchResult[]> {
       unit: 'cores',
       note: `1 = the pinned core was saturated; load generator used ${formatNumber(ours.load.loadgenCpu)} / ${formatNumber(base.load.loadgenCpu)} of its core (ours / baseline run)`,
     },
+    {
+      benchmark,
+      metric: 'server CPU per segment',
+      ours: ours.load.serverCpu !== null && rate(ours) > 0 ? (ours.load.serverCpu * 1000) / rate(ours) : Number.NaN,
+      baseline: base.load.serverCpu !== null && rate(base) > 0 ? (base.load.serverCpu * 1000) / rate(base) : null,
+      unit: 'ms',
+      note: 'CPU time of the server process (all threads) per acknowledged segment; independent of how saturated each side was',
+    },
     { benchmark, metric: 'acknowledged data found stored', ours: ours.stored, baseline: base.stored, unit: 'fraction', note: `${ours.check}; ${base.check}`, check: ours.stored >= 1 && base.stored >= 1 ? 'pass' : 'fail' },
   ];
 }

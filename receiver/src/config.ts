@@ -42,6 +42,12 @@ export interface ReceiverConfig {
       secretAccessKey: string | null;
       /** Prepended to every key (e.g. "replay/"). */
       prefix: string;
+      /**
+       * Deadline of one S3 request, and attempts per call. Kept short so a hung store turns
+       * into a 503 the browser can retry, before the browser's own export timeout (10 s).
+       */
+      requestTimeoutMs: number;
+      maxAttempts: number;
     };
   };
   index: {
@@ -100,7 +106,7 @@ export function defaultConfig(): ReceiverConfig {
     storage: {
       backend: 'filesystem',
       filesystem: { dir: '' },
-      s3: { bucket: 'otel-replay', region: 'us-east-1', endpoint: null, forcePathStyle: false, accessKeyId: null, secretAccessKey: null, prefix: '' },
+      s3: { bucket: 'otel-replay', region: 'us-east-1', endpoint: null, forcePathStyle: false, accessKeyId: null, secretAccessKey: null, prefix: '', requestTimeoutMs: 3000, maxAttempts: 2 },
     },
     index: {
       engine: 'sqlite',
@@ -166,6 +172,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   S3_ACCESS_KEY_ID: 'storage.s3.accessKeyId',
   S3_SECRET_ACCESS_KEY: 'storage.s3.secretAccessKey',
   S3_PREFIX: 'storage.s3.prefix',
+  S3_REQUEST_TIMEOUT_MS: 'storage.s3.requestTimeoutMs',
+  S3_MAX_ATTEMPTS: 'storage.s3.maxAttempts',
   INDEX_ENGINE: 'index.engine',
   SQLITE_PATH: 'index.sqlite.path',
   POSTGRES_URL: 'index.postgres.url',
@@ -266,6 +274,8 @@ function validate(c: ReceiverConfig): ReceiverConfig {
   if (c.storage.backend === 's3') {
     need(typeof c.storage.s3.bucket === 'string' && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(c.storage.s3.bucket), `storage.s3.bucket must be a valid bucket name, got ${JSON.stringify(c.storage.s3.bucket)}`);
     need(c.storage.s3.endpoint === null || /^https?:\/\//.test(c.storage.s3.endpoint), 'storage.s3.endpoint must be an http(s) URL or null');
+    positiveInt(c.storage.s3.requestTimeoutMs, 'storage.s3.requestTimeoutMs');
+    positiveInt(c.storage.s3.maxAttempts, 'storage.s3.maxAttempts');
   }
   need(c.index.engine === 'sqlite' || c.index.engine === 'postgres', `index.engine must be sqlite or postgres, got ${JSON.stringify(c.index.engine)}`);
   c.index.sqlite.path = path.resolve(c.index.sqlite.path || path.join(dataDir, 'index.sqlite'));

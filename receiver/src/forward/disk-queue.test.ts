@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiskQueue } from './disk-queue.ts';
 import type { DiskQueueOptions } from './disk-queue.ts';
-import { QueueFullError } from './forwarder.ts';
+import { PayloadTooLargeError, QueueFullError } from './forwarder.ts';
 import type { ForwardPayload, Signal } from './forwarder.ts';
 import { encodeRecord, RECORD_MAGIC } from './queue-record.ts';
 
@@ -241,7 +241,7 @@ describe('DiskQueue', () => {
     const q = await openQueue(freshDir(), { maxBytes: 64 * 1024 });
     try {
       await q.append(payload(1));
-      await assert.rejects(q.append({ ...payload(2), body: new Uint8Array(70 * 1024) }), (err: Error) => err instanceof RangeError && /larger than the whole forward queue/.test(err.message));
+      await assert.rejects(q.append({ ...payload(2), body: new Uint8Array(70 * 1024) }), (err: Error) => err instanceof PayloadTooLargeError && /more than the whole forward queue/.test(err.message));
       await assert.rejects(q.append({ ...payload(3), tenant: 't'.repeat(5000) }), RangeError);
       await assert.rejects(q.append({ ...payload(4), body: 'text' as unknown as Uint8Array }), TypeError);
       await assert.rejects(q.append({ ...payload(5), signal: 'metrics' as Signal }), /logs or traces/);

@@ -13,7 +13,7 @@
 import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { QueueFullError } from './forwarder.ts';
+import { PayloadTooLargeError, QueueFullError } from './forwarder.ts';
 import type { ForwardPayload, Signal } from './forwarder.ts';
 import { decodeContent, encodeRecord, HEADER_BYTES, readHeader } from './queue-record.ts';
 
@@ -328,7 +328,7 @@ export class DiskQueue {
       return Promise.reject(err);
     }
     if (buf.byteLength > this.maxBytes) {
-      return Promise.reject(new RangeError(`forward payload of ${buf.byteLength} bytes is larger than the whole forward queue (${this.maxBytes} bytes); raise forward.queue.maxBytes`));
+      return Promise.reject(new PayloadTooLargeError(`the logs or spans to forward are ${buf.byteLength} bytes, more than the whole forward queue holds (${this.maxBytes} bytes): send smaller batches, or raise forward.queue.maxBytes`));
     }
     if (this.reservedBytes() + buf.byteLength > this.maxBytes) {
       return Promise.reject(new QueueFullError(`forward queue ${this.dir} is full (${this.reservedBytes()} of ${this.maxBytes} bytes); retry later`));

@@ -32,3 +32,9 @@ export interface Forwarder {
 export class QueueFullError extends Error {
   override readonly name = 'QueueFullError';
 }
+
+/** One payload is larger than the whole queue: retrying cannot help, callers answer 413. */
+export class PayloadTooLargeError extends Error {
+  override readonly name = 'PayloadTooLargeError';
+  readonly statusCode = 413;
+}

@@ -15,7 +15,7 @@ import {
 } from './schema.ts';
 import {
   checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
-  segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
+  segmentActivity, segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
 } from './rows.ts';
 import type { DbRow, SessionRecord, SqlValue } from './rows.ts';
 import { buildSessionSearch } from './search.ts';
@@ -173,18 +173,23 @@ export class PostgresIndex implements SessionIndex {
     const arrays = Array.from({ length: 13 }, (_, i) => params.map((p) => p[i]));
     const types = ['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint', 'bigint'];
     const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-    // One statement is one transaction. Rows go in key order so two receivers inserting
-    // overlapping batches wait for each other instead of deadlocking.
-    const inserted = await this.#query(
-      'insert segments',
-      `INSERT INTO segments (${SEGMENT_COLUMNS})
-       SELECT * FROM unnest(${unnest}) ORDER BY 1, 2, 3, 4
-       ON CONFLICT DO NOTHING RETURNING tenant, session_id, window_id, seq`,
-      arrays,
-    );
-    const fresh = new Set(inserted.map((r) => `${String(r.tenant)}\u0000${segmentKey(String(r.session_id), String(r.window_id), Number(r.seq))}`));
-    // Set.delete is true once per key: the first copy is "inserted", any later one is not.
-    return rows.map((r) => fresh.delete(keyOf(r)));
+    return this.#tx('insert segments', async (c) => {
+      // Rows go in key order so two receivers inserting overlapping batches wait for each
+      // other instead of deadlocking; the session merge below then locks sessions in key
+      // order too, and every writer takes segment locks before session locks.
+      const inserted = await c.query(
+        `INSERT INTO segments (${SEGMENT_COLUMNS})
+         SELECT * FROM unnest(${unnest}) ORDER BY 1, 2, 3, 4
+         ON CONFLICT DO NOTHING RETURNING tenant, session_id, window_id, seq`,
+        arrays,
+      );
+      const fresh = new Set((inserted.rows as DbRow[]).map((r) => `${String(r.tenant)}\u0000${segmentKey(String(r.session_id), String(r.window_id), Number(r.seq))}`));
+      // Set.delete is true once per key: the first copy is "inserted", any later one is not.
+      const flags = rows.map((r) => fresh.delete(keyOf(r)));
+      // Counted in the rows' own transaction: a segment stored is a segment counted.
+      await this.#mergeActivity(c, segmentActivity(rows.filter((_, i) => flags[i])));
+      return flags;
+    });
   }
 
   async existingSegments(tenant: string, keys: { sessionId: string; windowId: string; seq: number }[]): Promise<Set<string>> {
@@ -206,6 +211,16 @@ export class PostgresIndex implements SessionIndex {
   async applyActivity(deltas: SessionActivity[]): Promise<void> {
     for (const d of deltas) checkActivity(d);
     if (deltas.length === 0) return;
+    await this.#tx('apply session activity', (c) => this.#mergeActivity(c, deltas));
+  }
+
+  /**
+   * Folds checked deltas into their sessions on a client inside a caller's #tx.
+   * Sessions are created and then locked in (tenant, session) order, so two receivers
+   * merging into overlapping sessions wait for each other instead of deadlocking.
+   */
+  async #mergeActivity(c: PoolClient, deltas: SessionActivity[]): Promise<void> {
+    if (deltas.length === 0) return;
     const firstOf = new Map<string, SessionActivity>();
     for (const d of deltas) {
       const k = `${d.tenant}\u0000${d.sessionId}`;
@@ -214,40 +229,38 @@ export class PostgresIndex implements SessionIndex {
     const keys = [...firstOf.values()];
     const tenants = column(keys, (d) => d.tenant);
     const ids = column(keys, (d) => d.sessionId);
-    await this.#tx('apply session activity', async (c) => {
-      // Create missing rows first so that FOR UPDATE below locks every session we touch:
-      // another receiver merging into the same session then waits for our COMMIT.
-      // Both statements visit keys in one order, so two receivers cannot deadlock.
-      await c.query(
-        `INSERT INTO sessions (tenant, session_id, first_seen, last_seen)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ORDER BY 1, 2
-         ON CONFLICT DO NOTHING`,
-        [tenants, ids, column(keys, (d) => Math.min(d.firstSeen, d.lastSeen)), column(keys, (d) => Math.max(d.firstSeen, d.lastSeen))],
-      );
-      const locked = await c.query(
-        `SELECT ${SESSION_COLUMNS} FROM sessions
-         WHERE (tenant, session_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-         ORDER BY tenant, session_id FOR UPDATE`,
-        [tenants, ids],
-      );
-      const current = new Map<string, SessionRecord>();
-      for (const r of locked.rows as DbRow[]) current.set(`${String(r.tenant)}\u0000${String(r.session_id)}`, sessionRecordFromDb(r));
-      for (const d of deltas) {
-        const k = `${d.tenant}\u0000${d.sessionId}`;
-        current.set(k, mergeActivity(current.get(k) ?? null, d));
-      }
-      const params = [...current.values()].map(sessionToParams);
-      const arrays = SESSION_WRITE_COLUMNS.map((_, i) => params.map((p) => p[i]));
-      const types = SESSION_WRITE_COLUMNS.map((col) => (SESSION_TEXT_COLUMNS.has(col) ? 'text' : 'bigint'));
-      const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-      const set = SESSION_WRITE_COLUMNS.slice(2).map((col) => `${col} = u.${col}`).join(', ');
-      await c.query(
-        `UPDATE sessions AS s SET ${set}
-         FROM unnest(${unnest}) AS u(${SESSION_WRITE_COLUMNS.join(', ')})
-         WHERE s.tenant = u.tenant AND s.session_id = u.session_id`,
-        arrays,
-      );
-    });
+    // Create missing rows first so that FOR UPDATE below locks every session we touch:
+    // another receiver merging into the same session then waits for our COMMIT.
+    // Both statements visit keys in one order, so two receivers cannot deadlock.
+    await c.query(
+      `INSERT INTO sessions (tenant, session_id, first_seen, last_seen)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ORDER BY 1, 2
+       ON CONFLICT DO NOTHING`,
+      [tenants, ids, column(keys, (d) => Math.min(d.firstSeen, d.lastSeen)), column(keys, (d) => Math.max(d.firstSeen, d.lastSeen))],
+    );
+    const locked = await c.query(
+      `SELECT ${SESSION_COLUMNS} FROM sessions
+       WHERE (tenant, session_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       ORDER BY tenant, session_id FOR UPDATE`,
+      [tenants, ids],
+    );
+    const current = new Map<string, SessionRecord>();
+    for (const r of locked.rows as DbRow[]) current.set(`${String(r.tenant)}\u0000${String(r.session_id)}`, sessionRecordFromDb(r));
+    for (const d of deltas) {
+      const k = `${d.tenant}\u0000${d.sessionId}`;
+      current.set(k, mergeActivity(current.get(k) ?? null, d));
+    }
+    const params = [...current.values()].map(sessionToParams);
+    const arrays = SESSION_WRITE_COLUMNS.map((_, i) => params.map((p) => p[i]));
+    const types = SESSION_WRITE_COLUMNS.map((col) => (SESSION_TEXT_COLUMNS.has(col) ? 'text' : 'bigint'));
+    const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+    const set = SESSION_WRITE_COLUMNS.slice(2).map((col) => `${col} = u.${col}`).join(', ');
+    await c.query(
+      `UPDATE sessions AS s SET ${set}
+       FROM unnest(${unnest}) AS u(${SESSION_WRITE_COLUMNS.join(', ')})
+       WHERE s.tenant = u.tenant AND s.session_id = u.session_id`,
+      arrays,
+    );
   }
 
   async searchSessions(query: SessionQuery): Promise<SessionPage> {

@@ -1,5 +1,6 @@
 // Conversions between the index's TypeScript shapes and SQL rows, shared by both engines,
-// and the one rule for folding activity deltas into a session row. Keeping the merge in
+// the one rule for folding activity deltas into a session row, and what newly stored
+// segments add to their session (segmentActivity). Keeping the merge in
 // TypeScript (on a row read under the writer's lock) means SQLite and PostgreSQL cannot
 // drift apart on what "entry URL" or "bounded URL list" mean.
 //
@@ -234,6 +235,42 @@ export function mergeActivity(existing: SessionRecord | null, d: SessionActivity
   };
   for (const c of COUNTERS) merged[c] = base[c] + d[c];
   return merged;
+}
+
+/** A browser clock this far ahead of the receiver's is wrong (the ingest rule for seen times too). */
+const MAX_CLOCK_AHEAD_MS = 86_400_000;
+
+/**
+ * What newly inserted segment rows add to their sessions, one delta per (tenant, session):
+ * segments and replay bytes counted, first/last seen widened to the rows' timestamps.
+ * Strings are null (keep what the session has) and every other counter is 0. Only rows
+ * that were really inserted may be passed: a duplicate must contribute nothing. A
+ * timestamp of 0 or more than a day past the row's receivedAt (a wrong browser clock)
+ * counts as receivedAt, so one bad clock cannot pin a session to the top of every list.
+ */
+export function segmentActivity(inserted: SegmentIndexRow[]): SessionActivity[] {
+  const byKey = new Map<string, SessionActivity>();
+  for (const r of inserted) {
+    const plausible = (t: number): number => (t > 0 && t < r.receivedAt + MAX_CLOCK_AHEAD_MS ? t : r.receivedAt);
+    const first = Math.min(plausible(r.firstTimestamp), plausible(r.lastTimestamp));
+    const last = Math.max(plausible(r.firstTimestamp), plausible(r.lastTimestamp));
+    const key = `${r.tenant}\u0000${r.sessionId}`;
+    const d = byKey.get(key);
+    if (d) {
+      d.segments += 1;
+      d.replayBytes += r.length;
+      d.firstSeen = Math.min(d.firstSeen, first);
+      d.lastSeen = Math.max(d.lastSeen, last);
+      continue;
+    }
+    byKey.set(key, {
+      tenant: r.tenant, sessionId: r.sessionId, firstSeen: first, lastSeen: last,
+      service: null, userId: null, entryUrl: null, urls: [], browser: null, os: null, device: null, userAgent: null,
+      pageViews: 0, clicks: 0, errors: 0, rageClicks: 0, deadClicks: 0, networkFailures: 0, consoleErrors: 0, spans: 0,
+      segments: 1, replayBytes: r.length,
+    });
+  }
+  return [...byKey.values()];
 }
 
 export function segmentToParams(r: SegmentIndexRow): SqlValue[] {

@@ -107,6 +107,73 @@ export function sessionIndexSuite(open: (options?: SuiteOpenOptions) => Promise<
     assert.equal(rows.find((r) => r.windowId === 'w1' && r.seq === 0)?.objectKey, a.objectKey);
   }));
 
+  it('counts newly inserted segments in their session, in the same call, creating the session', () => withIndex(async (index, tenant) => {
+    const a0 = segmentRow(tenant, 'A', 'w1', 0, { length: 100, firstTimestamp: B + 1000, lastTimestamp: B + 1999 });
+    const a1 = segmentRow(tenant, 'A', 'w1', 1, { length: 250, firstTimestamp: B + 2000, lastTimestamp: B + 2999 });
+    const a2 = segmentRow(tenant, 'A', 'w2', 0, { length: 40, firstTimestamp: B + 500, lastTimestamp: B + 600 });
+    const b0 = segmentRow(tenant, 'B', 'w1', 0, { length: 7, firstTimestamp: B + 50, lastTimestamp: B + 60 });
+    assert.deepEqual(await index.insertSegments([a0, a1, b0]), [true, true, true]);
+    const a = await index.getSession(tenant, 'A');
+    assert.deepEqual(a, {
+      ...activity(tenant, 'A', { firstSeen: B + 1000, lastSeen: B + 2999, segments: 2, replayBytes: 350 }),
+      durationMs: 1999, hasReplay: true,
+    });
+    assert.deepEqual([(await index.getSession(tenant, 'B'))?.segments, (await index.getSession(tenant, 'B'))?.replayBytes], [1, 7]);
+    // A replay-only session is found by search, like any other.
+    assert.deepEqual(await idSet(index, q(tenant, { hasReplay: true })), ['A', 'B']);
+
+    // What the session already knows is kept; a new segment only adds its own share.
+    await index.applyActivity([activity(tenant, 'A', { service: 'shop', browser: 'Firefox', clicks: 3, firstSeen: B + 1500, lastSeen: B + 1500 })]);
+    assert.deepEqual(await index.insertSegments([a2]), [true]);
+    const later = await index.getSession(tenant, 'A');
+    assert.ok(later);
+    assert.deepEqual(
+      [later.segments, later.replayBytes, later.firstSeen, later.lastSeen, later.service, later.browser, later.clicks],
+      [3, 390, B + 500, B + 2999, 'shop', 'Firefox', 3],
+    );
+  }));
+
+  it('adds nothing for duplicates, repeated in the same call or sent again later', () => withIndex(async (index, tenant) => {
+    const s0 = segmentRow(tenant, 'S', 'w', 0, { length: 100 });
+    const s1 = segmentRow(tenant, 'S', 'w', 1, { length: 30 });
+    // The copy repeated in the same call claims another size and time: it must not count.
+    const s0Again = { ...s0, objectKey: 'retry', length: 999, firstTimestamp: B - 50_000 };
+    assert.deepEqual(await index.insertSegments([s0, s0Again, s1, s1]), [true, false, true, false]);
+    const once = await index.getSession(tenant, 'S');
+    assert.deepEqual([once?.segments, once?.replayBytes, once?.firstSeen], [2, 130, s0.firstTimestamp]);
+    assert.deepEqual(await index.insertSegments([s1, s0Again, s0]), [false, false, false]);
+    assert.deepEqual(await index.getSession(tenant, 'S'), once);
+    const s2 = segmentRow(tenant, 'S', 'w', 2, { length: 5 });
+    assert.deepEqual(await index.insertSegments([s0, s2, s1]), [false, true, false]);
+    const after = await index.getSession(tenant, 'S');
+    assert.deepEqual([after?.segments, after?.replayBytes, after?.lastSeen], [3, 135, s2.lastTimestamp]);
+  }));
+
+  it('counts each segment once when two receivers insert overlapping batches at the same time', () => withIndex(async (first, tenant) => {
+    const second = await open();
+    try {
+      // Three sessions, each segment sent by both receivers in opposite orders and in
+      // overlapping slices, as two load-balanced receivers see a client's retries.
+      const rows = Array.from({ length: 120 }, (_, i) => segmentRow(tenant, `s${i % 3}`, `w${i % 2}`, i, { length: 10 + i }));
+      const slices = [rows.slice(0, 80), rows.slice(40), [...rows].reverse().slice(0, 70), [...rows].reverse().slice(30)];
+      const results = await Promise.all(slices.map((batch, i) => (i % 2 ? second : first).insertSegments(batch)));
+      const insertedBy = new Map<SegmentIndexRow, number>();
+      slices.forEach((batch, i) => batch.forEach((r, j) => insertedBy.set(r, (insertedBy.get(r) ?? 0) + Number(results[i]![j]))));
+      for (const r of rows) assert.equal(insertedBy.get(r), 1, `segment ${r.seq} reported inserted ${insertedBy.get(r)} times`);
+      for (const sessionId of ['s0', 's1', 's2']) {
+        const mine = rows.filter((r) => r.sessionId === sessionId);
+        const s = await second.getSession(tenant, sessionId);
+        assert.ok(s, `session ${sessionId} missing`);
+        assert.equal(s.segments, mine.length, `session ${sessionId} segments`);
+        assert.equal(s.replayBytes, mine.reduce((n, r) => n + r.length, 0), `session ${sessionId} replay bytes`);
+        assert.equal(s.firstSeen, Math.min(...mine.map((r) => r.firstTimestamp)));
+        assert.equal(s.lastSeen, Math.max(...mine.map((r) => r.lastTimestamp)));
+      }
+    } finally {
+      await second.close();
+    }
+  }));
+
   it('refuses an invalid segment row before writing any row of the batch', () => withIndex(async (index, tenant) => {
     const good = segmentRow(tenant, 'S', 'w', 0);
     const bad = segmentRow(tenant, 'S', 'w', 1, { seq: -1 });
@@ -114,6 +181,7 @@ export function sessionIndexSuite(open: (options?: SuiteOpenOptions) => Promise<
     await assert.rejects(index.insertSegments([segmentRow(tenant, 'S\u0000x', 'w', 0)]), InvalidIndexInputError);
     await assert.rejects(index.insertSegments([segmentRow(tenant, 'S', 'w', 2, { firstTimestamp: 1.5 })]), InvalidIndexInputError);
     assert.deepEqual(await index.listSegments(tenant, 'S'), []);
+    assert.equal(await index.getSession(tenant, 'S'), null, 'a refused batch counts nothing');
   }));
 
   it('inserts a large batch in one call', () => withIndex(async (index, tenant) => {

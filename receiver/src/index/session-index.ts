@@ -34,7 +34,10 @@ export interface SessionActivity {
   consoleErrors: number;
   /** Spans seen (network and other). */
   spans: number;
-  /** Replay segments stored by this delta (0 when none). */
+  /**
+   * Replay segments stored by this delta (0 when none). The ingest pipeline leaves these
+   * two at 0: insertSegments counts stored segments itself, in the rows' transaction.
+   */
   segments: number;
   replayBytes: number;
 }
@@ -91,7 +94,13 @@ export interface SessionIndex {
   migrate(): Promise<void>;
   /**
    * Inserts segment rows in one transaction. Returns, for each row, true if inserted
-   * and false if a row with the same (tenant, session, window, seq) already existed.
+   * and false if a row with the same (tenant, session, window, seq) already existed
+   * (or came earlier in the same call).
+   * In the same transaction, each newly inserted row is counted in its session: segments
+   * +1, replayBytes + length, firstSeen/lastSeen widened to the row's timestamps (see
+   * rows.segmentActivity), the sessions row created if missing. Duplicates add nothing.
+   * So a stored segment is always counted exactly once, even if the caller dies or its
+   * later applyActivity fails and the request is retried.
    * Resolves only once the transaction is durable.
    */
   insertSegments(rows: SegmentIndexRow[]): Promise<boolean[]>;

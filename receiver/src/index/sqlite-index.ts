@@ -13,7 +13,7 @@ import type { PendingLegacyChunk, SessionActivity, SessionIndex, SessionPage, Se
 import { CREATE_MIGRATIONS_TABLE, LEGACY_COLUMNS, LEGACY_WRITE_COLUMNS, SEGMENT_COLUMNS, SESSION_COLUMNS, SESSION_WRITE_COLUMNS, pendingMigrations } from './schema.ts';
 import {
   checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
-  segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
+  segmentActivity, segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
 } from './rows.ts';
 import type { DbRow, SessionRecord } from './rows.ts';
 import { buildSessionSearch } from './search.ts';
@@ -120,7 +120,10 @@ export class SqliteIndex implements SessionIndex {
     if (rows.length === 0) return [];
     return this.#write('insert segments', () => {
       const insert = this.#stmt(`INSERT INTO segments (${SEGMENT_COLUMNS}) VALUES (${'?, '.repeat(12)}?) ON CONFLICT DO NOTHING`);
-      return rows.map((r) => Number(insert.run(...segmentToParams(r)).changes) === 1);
+      const flags = rows.map((r) => Number(insert.run(...segmentToParams(r)).changes) === 1);
+      // Counted in the rows' own transaction: a segment stored is a segment counted.
+      this.#mergeActivity(segmentActivity(rows.filter((_, i) => flags[i])));
+      return flags;
     });
   }
 
@@ -138,15 +141,18 @@ export class SqliteIndex implements SessionIndex {
   async applyActivity(deltas: SessionActivity[]): Promise<void> {
     for (const d of deltas) checkActivity(d);
     if (deltas.length === 0) return;
-    this.#write('apply session activity', () => {
-      const select = this.#stmt(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = ? AND session_id = ?`);
-      const upsert = this.#stmt(upsertSessionSql());
-      for (const d of deltas) {
-        const row = select.get(d.tenant, d.sessionId) as DbRow | undefined;
-        const existing: SessionRecord | null = row ? sessionRecordFromDb(row) : null;
-        upsert.run(...sessionToParams(mergeActivity(existing, d)));
-      }
-    });
+    this.#write('apply session activity', () => this.#mergeActivity(deltas));
+  }
+
+  /** Folds checked deltas into their sessions; runs inside a caller's #write transaction. */
+  #mergeActivity(deltas: SessionActivity[]): void {
+    const select = this.#stmt(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE tenant = ? AND session_id = ?`);
+    const upsert = this.#stmt(upsertSessionSql());
+    for (const d of deltas) {
+      const row = select.get(d.tenant, d.sessionId) as DbRow | undefined;
+      const existing: SessionRecord | null = row ? sessionRecordFromDb(row) : null;
+      upsert.run(...sessionToParams(mergeActivity(existing, d)));
+    }
   }
 
   async searchSessions(query: SessionQuery): Promise<SessionPage> {

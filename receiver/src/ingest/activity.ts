@@ -1,9 +1,9 @@
-// Turns what passes through the receiver (events, spans, stored segments) into per-session
+// Turns what passes through the receiver (events, spans, replay segments) into per-session
 // activity deltas for the session index: one delta per (tenant, session) per request,
 // so the index sees one upsert per session however many records a request carried.
 
 import { Attr, EventName, isSafeId } from '@otel-replay/protocol';
-import type { Attributes, AttributeValue, SegmentIndexRow } from '@otel-replay/protocol';
+import type { Attributes, AttributeValue, SegmentMeta } from '@otel-replay/protocol';
 import type { SessionActivity } from '../index/session-index.ts';
 import type { LogRecordView, SpanView } from '../otlp/model.ts';
 import { parseUserAgent } from './user-agent.ts';
@@ -134,14 +134,18 @@ export class ActivityCollector {
     if (isHttp && (status >= 400 || status === 0 || span.attributes[Attr.errorType] !== undefined || span.statusCode === 2)) d.networkFailures += 1;
   }
 
-  /** A segment that was newly stored (duplicates are not counted again). */
-  addStoredSegment(row: SegmentIndexRow, resource: Attributes): void {
-    const d = this.delta(row.sessionId, resource);
+  /**
+   * A replay segment of this request, stored now or earlier (a retry): describes the
+   * session's client and widens its seen times, but counts nothing. Segments and replay
+   * bytes are counted by the index itself, in the transaction that stores the segment
+   * rows, so a failure between the two can neither lose nor double the count. Duplicates
+   * are described too, so a retry restores a description a failed update lost.
+   */
+  describeSegment(meta: Pick<SegmentMeta, 'sessionId' | 'firstTimestamp' | 'lastTimestamp'>, resource: Attributes): void {
+    const d = this.delta(meta.sessionId, resource);
     if (!d) return;
-    d.segments += 1;
-    d.replayBytes += row.length;
-    this.seen(d, row.firstTimestamp);
-    this.seen(d, row.lastTimestamp);
+    this.seen(d, meta.firstTimestamp);
+    this.seen(d, meta.lastTimestamp);
   }
 
   /** The deltas gathered so far; sessions with no usable time get `now`. */

@@ -1,8 +1,9 @@
 // What happens to a decoded OTLP request between "decoded" and "acknowledged":
 // replay segments (ours and legacy rrweb-era ones) are stored through group commit,
 // everything else is queued for Loki/Tempo, and the session index learns what the
-// request said about each session. The returned promise resolves only when all of that
-// is durable, so an acknowledged request is never lost.
+// request said about each session (stored segments are counted by the index itself, in
+// the transaction that inserts their rows). The returned promise resolves only when all
+// of that is durable, so an acknowledged request is never lost.
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -12,6 +13,7 @@ import type { Forwarder } from '../forward/forwarder.ts';
 import type { SessionIndex } from '../index/session-index.ts';
 import type { DecodedLogs, DecodedTraces, OtlpEncoding, RecordPath } from '../otlp/model.ts';
 import { ActivityCollector } from './activity.ts';
+import { DescribedSessions } from './described-sessions.ts';
 import { LegacyAssembler } from './legacy.ts';
 import type { LegacyChunkInput } from './legacy.ts';
 
@@ -74,6 +76,7 @@ async function checkSegmentContent(meta: SegmentMeta, body: Uint8Array): Promise
 export class IngestPipeline {
   private readonly legacy: LegacyAssembler;
   private readonly deps: PipelineDeps;
+  private readonly described = new DescribedSessions();
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
@@ -142,11 +145,14 @@ export class IngestPipeline {
     const storing = segments.length ? this.deps.segments.submit(tenant, segments) : Promise.resolve({ stored: [], duplicates: [] });
     const [, commit] = await Promise.all([forwarding, storing]);
 
-    const resourceByKey = new Map<string, Attributes>();
-    for (const [s, res] of segmentResources) resourceByKey.set(`${s.meta.sessionId}\u0000${s.meta.windowId}\u0000${s.meta.seq}`, res);
-    for (const row of commit.stored) activity.addStoredSegment(row, resourceByKey.get(`${row.sessionId}\u0000${row.windowId}\u0000${row.seq}`) ?? {});
-    const deltas = activity.result();
-    if (deltas.length) await this.deps.index.applyActivity(deltas);
+    // The index counted the stored segments when it inserted their rows; what is left
+    // to add is who the client is, for every segment (stored now or by an earlier try).
+    for (const [s, res] of segmentResources) activity.describeSegment(s.meta, res);
+    const deltas = this.described.needed(activity.result());
+    if (deltas.length) {
+      await this.deps.index.applyActivity(deltas);
+      this.described.remember(deltas);
+    }
     if (legacyOutcome.completedEvents.length) await this.legacy.release(tenant, legacyOutcome.completedEvents);
 
     return {

@@ -25,10 +25,10 @@ type S3Settings = ReceiverConfig['storage']['s3'];
  * null = the SDK's default chain — and a key prefix, given a trailing '/' when missing),
  * plus tuning knobs for tests.
  */
-export interface S3StoreOptions extends S3Settings {
+export interface S3StoreOptions extends Omit<S3Settings, 'maxAttempts' | 'requestTimeoutMs'> {
   /** Attempts per call including the first (SDK retries with backoff). Default 2. */
   maxAttempts?: number;
-  /** Deadline of one HTTP attempt. Default 5000. */
+  /** Deadline of one HTTP attempt. Default 3000. */
   requestTimeoutMs?: number;
   /** Deadline to open a connection. Default 2000. */
   connectionTimeoutMs?: number;
@@ -66,7 +66,7 @@ export class S3Store implements ObjectStore {
     if (this.keyPrefix) checkPrefix(this.keyPrefix);
     this.listPageSize = options.listPageSize;
     const maxAttempts = options.maxAttempts ?? 2;
-    const requestTimeout = options.requestTimeoutMs ?? 5000;
+    const requestTimeout = options.requestTimeoutMs ?? 3000;
     const connectionTimeout = options.connectionTimeoutMs ?? 2000;
     this.callTimeoutMs = maxAttempts * (requestTimeout + connectionTimeout) + 1000;
     this.description = `s3:${options.endpoint ?? `aws/${options.region}`}/${options.bucket}${this.keyPrefix ? `/${this.keyPrefix}` : ''}`;
