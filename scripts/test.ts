@@ -4,7 +4,8 @@
 // `N passed, N failed` summing all suites. Exits non-zero if anything failed.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,11 +17,17 @@ interface Suite {
   cwd: string;
   /** Glob patterns handed to `node --test`. */
   patterns: string[];
+  /** `jest`: the Grafana plugin's own toolchain (build, typecheck, Jest); default node --test. */
+  runner?: 'node' | 'jest';
 }
 
 const SUITES: Suite[] = [
   { name: 'protocol', cwd: 'protocol', patterns: ['src/**/*.test.ts'] },
   { name: 'receiver', cwd: 'receiver', patterns: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  // The sdk's Chromium tests build dist/ themselves (sdk/build.ts) before loading it.
+  { name: 'sdk', cwd: 'sdk', patterns: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  // Builds dist/ (a test checks it), typechecks with the plugin's tsconfig, then runs Jest.
+  { name: 'grafana-plugin', cwd: 'grafana-plugin', patterns: [], runner: 'jest' },
 ];
 
 function checkNode(): void {
@@ -85,13 +92,59 @@ function runSuite(suite: Suite, tapFile: string): Promise<number> {
   });
 }
 
+/**
+ * The Grafana plugin keeps its scaffolded toolchain (webpack, its own TypeScript, Jest).
+ * Its build and its typecheck count as one test each; Jest writes its counts as JSON.
+ */
+function runJestSuite(suite: Suite, jsonFile: string): Promise<number> {
+  const cwd = path.join(root, suite.cwd);
+  const npm = existsSync(path.join(path.dirname(process.execPath), 'npm')) ? path.join(path.dirname(process.execPath), 'npm') : 'npm';
+  const steps: Array<[string, string[]]> = [['build', ['run', 'build']], ['typecheck', ['run', 'typecheck']]];
+  const stepResults: Array<{ name: string; ok: boolean }> = [];
+  for (const [name, args] of steps) {
+    const r = spawnSync(npm, args, { cwd, stdio: 'inherit' });
+    stepResults.push({ name, ok: r.status === 0 });
+    if (r.status !== 0) console.log(`grafana-plugin ${name}: FAILED (run \`npm ci\` at the repository root if its dependencies are missing)`);
+  }
+  const stepsFile = `${jsonFile}.steps`;
+  writeFileSync(stepsFile, JSON.stringify(stepResults));
+  let jest: string;
+  try {
+    jest = createRequire(path.join(cwd, 'package.json')).resolve('jest/bin/jest');
+  } catch {
+    console.error('grafana-plugin: jest is not installed; run `npm ci` at the repository root (grafana-plugin is an npm workspace).');
+    return Promise.resolve(1);
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [jest, '--ci', '--maxWorkers=4', '--json', `--outputFile=${jsonFile}`], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function countJest(jsonFile: string): { passed: number; failed: number } {
+  let passed = 0;
+  let failed = 0;
+  if (existsSync(`${jsonFile}.steps`)) {
+    for (const step of JSON.parse(readFileSync(`${jsonFile}.steps`, 'utf8')) as Array<{ ok: boolean }>) {
+      if (step.ok) passed++;
+      else failed++;
+    }
+  }
+  if (!existsSync(jsonFile)) return { passed, failed: failed + 1 };
+  const r = JSON.parse(readFileSync(jsonFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numRuntimeErrorTestSuites: number };
+  // Skipped or todo tests are not allowed here: they count as failures.
+  return { passed: passed + r.numPassedTests, failed: failed + r.numFailedTests + r.numPendingTests + r.numTodoTests + r.numRuntimeErrorTestSuites };
+}
+
 /** The strict typecheck counts as one test: a type error fails the run like a failing test. */
 function typecheck(): boolean {
   console.log('\n=== typecheck (tsc --noEmit, strict) ===');
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
-  console.log(r.status === 0 ? 'typecheck: clean' : 'typecheck: FAILED');
-  return r.status === 0;
+  // The browser SDK has its own config (DOM libs); both must be clean for one green step.
+  const ok = ['tsconfig.json', 'sdk/tsconfig.json'].every((config) =>
+    spawnSync(process.execPath, [tsc, '-p', path.join(root, config)], { cwd: root, stdio: 'inherit' }).status === 0);
+  console.log(ok ? 'typecheck: clean' : 'typecheck: FAILED');
+  return ok;
 }
 
 function countTap(tapFile: string): { passed: number; failed: number } {
@@ -124,8 +177,8 @@ async function main(): Promise<void> {
   for (const suite of suites) {
     console.log(`\n=== ${suite.name} ===`);
     const tap = path.join(tmp, `${suite.name}.tap`);
-    const code = await runSuite(suite, tap);
-    const counts = countTap(tap);
+    const code = suite.runner === 'jest' ? await runJestSuite(suite, tap) : await runSuite(suite, tap);
+    const counts = suite.runner === 'jest' ? countJest(tap) : countTap(tap);
     if (code !== 0 && counts.failed === 0) {
       counts.failed = 1;
       exitCodeFailure = true;

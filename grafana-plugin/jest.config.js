@@ -1,0 +1,25 @@
+// Jest for the plugin: the scaffold's config (.config/, left as generated) plus what this
+// plugin needs on top of it.
+// Force timezone to UTC so tests that format dates work regardless of the machine's zone.
+process.env.TZ = 'UTC';
+
+const base = require('./.config/jest.config');
+const { grafanaESModules, nodeModulesToTransform } = require('./.config/jest/utils');
+
+const swc = base.transform['^.+\\.(t|j)sx?$'];
+
+module.exports = {
+  ...base,
+  transform: {
+    ...base.transform,
+    // Some of Grafana's ESM-only dependencies (d3-color) ship only .mjs files.
+    '^.+\\.mjs$': swc,
+  },
+  transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, 'rrweb-player', '@rrweb', 'rrweb', 'rrdom'])],
+  moduleNameMapper: {
+    ...base.moduleNameMapper,
+    // The player is a Svelte-compiled ESM bundle that cannot replay inside jsdom; tests use a stand-in.
+    '^rrweb-player$': '<rootDir>/src/test/rrweb-player.mock.ts',
+    '^rrweb-player/dist/style.css$': 'identity-obj-proxy',
+  },
+};

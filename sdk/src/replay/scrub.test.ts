@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RrwebEvent } from '@otel-replay/protocol';
+import { maskText, scrubEvent, scrubUrl } from './scrub.ts';
+import type { ScrubConfig } from './scrub.ts';
+
+const config: ScrubConfig = { attributes: new Set(['title', 'placeholder', 'aria-label', 'alt']), urlQuery: true };
+
+test('scrubUrl drops credentials, query and fragment and leaves data URLs alone', () => {
+  assert.equal(scrubUrl('https://user:secret@shop.example/cart?token=abc#frag'), 'https://shop.example/cart');
+  assert.equal(scrubUrl('/search?q=private'), '/search');
+  assert.equal(scrubUrl('#access_token=xyz'), '');
+  assert.equal(scrubUrl('https://a.example/path'), 'https://a.example/path');
+  assert.equal(scrubUrl('data:image/png;base64,AAAA'), 'data:image/png;base64,AAAA');
+});
+
+test('full snapshots: sensitive attributes masked and URLs scrubbed at any depth', () => {
+  const innermost = { type: 2, id: 10_000, tagName: 'a', attributes: { href: 'https://x.example/p?email=a@b.c', title: 'Jane Doe' } as Record<string, unknown>, childNodes: [] };
+  let deep: { type: number; id: number; tagName: string; attributes: Record<string, unknown>; childNodes: unknown[] } = { type: 2, id: 10_000, tagName: 'a', attributes: { href: 'https://x.example/p?email=a@b.c', title: 'Jane Doe' }, childNodes: [] };
+  deep = innermost;
+  // deeper than a recursive walk could go (JSON.stringify itself would overflow here)
+  for (let i = 0; i < 50_000; i++) deep = { type: 2, id: i, tagName: 'div', attributes: {}, childNodes: [deep] };
+  const event: RrwebEvent = {
+    type: 2,
+    timestamp: 1,
+    data: {
+      node: {
+        type: 0, id: 1, childNodes: [
+          { type: 2, id: 2, tagName: 'input', attributes: { placeholder: 'Your email', 'aria-label': 'Email', class: 'field' }, childNodes: [] },
+          { type: 2, id: 3, tagName: 'img', attributes: { alt: 'Photo of Jane', srcset: 'a.png?sig=1 1x, b.png?sig=2 2x', src: 'x.png?u=1' }, childNodes: [] },
+          deep,
+        ],
+      },
+    },
+  };
+  scrubEvent(event, config);
+  assert.deepEqual(innermost.attributes, { href: 'https://x.example/p', title: '**** ***' });
+  (event.data as { node: { childNodes: unknown[] } }).node.childNodes.pop();
+  const json = JSON.stringify(event);
+  for (const secret of ['Your email', 'Email', 'Photo of Jane', 'sig=', 'u=1']) assert.equal(json.includes(secret), false, secret);
+  assert.ok(json.includes('"placeholder":"**** *****"'));
+  assert.ok(json.includes('"class":"field"'), 'other attributes are kept');
+  assert.ok(json.includes('"srcset":"a.png 1x, b.png 2x"'));
+});
+
+test('mutations (added nodes and attribute changes) and the Meta href are scrubbed', () => {
+  const add: RrwebEvent = { type: 3, timestamp: 1, data: { source: 0, texts: [], removes: [], adds: [{ parentId: 1, nextId: null, node: { type: 2, id: 5, tagName: 'span', attributes: { title: 'secret title' }, childNodes: [] } }], attributes: [{ id: 6, attributes: { 'aria-label': 'secret label', href: '/x?y=1', style: { color: 'red' }, title: null } }] } };
+  const json = JSON.stringify(scrubEvent(add, config));
+  assert.equal(json.includes('secret'), false);
+  assert.equal(json.includes('y=1'), false);
+  assert.ok(json.includes('"title":null'), 'removed attributes stay removed');
+  assert.ok(json.includes('"color":"red"'));
+  const meta: RrwebEvent = { type: 4, timestamp: 1, data: { href: 'https://shop.example/cart?coupon=ME', width: 1, height: 1 } };
+  assert.equal((scrubEvent(meta, config).data as { href: string }).href, 'https://shop.example/cart');
+});
+
+test('relaxing: unmasked nodes keep their attributes; urlQuery false keeps query strings; an empty list scrubs nothing', () => {
+  const relaxed: ScrubConfig = { attributes: new Set(['title']), urlQuery: false, isUnmasked: (id) => id === 2 };
+  const event: RrwebEvent = { type: 2, timestamp: 1, data: { node: { type: 0, id: 1, childNodes: [
+    { type: 2, id: 2, tagName: 'p', attributes: { title: 'public' }, childNodes: [] },
+    { type: 2, id: 3, tagName: 'a', attributes: { title: 'private', href: '/p?q=1' }, childNodes: [] },
+  ] } } };
+  const json = JSON.stringify(scrubEvent(event, relaxed));
+  assert.ok(json.includes('"title":"public"'));
+  assert.equal(json.includes('private'), false);
+  assert.ok(json.includes('/p?q=1'));
+  assert.equal(maskText('a b\tc'), '* *\t*');
+});
+
+test('hostile shapes do not throw', () => {
+  for (const e of [{ type: 2, timestamp: 1 }, { type: 2, timestamp: 1, data: { node: null } }, { type: 3, timestamp: 1, data: { source: 0, adds: [{}], attributes: [{ id: 1 }] } }, { type: 4, timestamp: 1, data: { href: 5 } }] as RrwebEvent[]) {
+    assert.doesNotThrow(() => scrubEvent(e, config));
+  }
+});

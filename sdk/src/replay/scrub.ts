@@ -1,0 +1,103 @@
+// Attribute scrubbing on recorded events. rrweb masks text and input values but never
+// attributes, and titles, placeholders, aria-labels, alt texts and URL query strings
+// carry as much personal data as text does (Grafana's own app team hit this). So every
+// event is walked before it enters a segment: full snapshots, added nodes, attribute
+// mutations and the Meta event's href.
+
+import type { RrwebEvent } from '@otel-replay/protocol';
+
+const FULL_SNAPSHOT = 2;
+const INCREMENTAL_SNAPSHOT = 3;
+const META = 4;
+const MUTATION_SOURCE = 0;
+const ELEMENT_NODE = 2;
+
+/** Attributes holding URLs whose query string and fragment are dropped. */
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set(['href', 'src', 'action', 'formaction', 'poster', 'data', 'background', 'cite', 'xlink:href', 'longdesc', 'ping']);
+
+export interface ScrubConfig {
+  /** Attribute names (lower case) whose values are masked. */
+  attributes: ReadonlySet<string>;
+  /** Drop credentials, query strings and fragments from URLs. */
+  urlQuery: boolean;
+  /** Nodes (by rrweb id) left unmasked by `unmaskSelector`. */
+  isUnmasked?: (nodeId: number) => boolean;
+}
+
+/** Masks a value the way rrweb masks text: every non-space character becomes '*'. */
+export function maskText(value: string): string {
+  return value.replace(/\S/g, '*');
+}
+
+/** `https://u:p@host/path?q=1#x` → `https://host/path`. Data/blob URLs are left alone. */
+export function scrubUrl(url: string): string {
+  const trimmed = url.trim();
+  if (/^(data|blob|javascript|about):/i.test(trimmed)) return url;
+  let out = trimmed.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1');
+  const cut = out.search(/[?#]/);
+  if (cut >= 0) out = out.slice(0, cut);
+  return out;
+}
+
+function scrubSrcset(value: string): string {
+  return value.split(',').map((candidate) => {
+    const parts = candidate.trim().split(/\s+/);
+    if (parts[0]) parts[0] = scrubUrl(parts[0]);
+    return parts.join(' ');
+  }).join(', ');
+}
+
+/** Scrubs one attribute value; returns the value unchanged when nothing applies. */
+export function scrubAttribute(name: string, value: unknown, config: ScrubConfig, nodeId: number): unknown {
+  if (typeof value !== 'string' || value === '') return value;
+  const lower = name.toLowerCase();
+  if (config.attributes.has(lower) && !config.isUnmasked?.(nodeId)) return maskText(value);
+  if (config.urlQuery) {
+    if (URL_ATTRIBUTES.has(lower)) return scrubUrl(value);
+    if (lower === 'srcset') return scrubSrcset(value);
+  }
+  return value;
+}
+
+interface SerializedNode {
+  type: number;
+  id: number;
+  attributes?: Record<string, unknown>;
+  childNodes?: SerializedNode[];
+}
+
+function scrubTree(root: SerializedNode | undefined, config: ScrubConfig): void {
+  if (!root) return;
+  // Iterative: real DOMs can be deeper than the JS stack allows for recursion.
+  const stack: SerializedNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type === ELEMENT_NODE && node.attributes) scrubAttributes(node.attributes, config, node.id);
+    if (node.childNodes) for (const child of node.childNodes) stack.push(child);
+  }
+}
+
+function scrubAttributes(attributes: Record<string, unknown>, config: ScrubConfig, nodeId: number): void {
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    const scrubbed = scrubAttribute(name, value, config, nodeId);
+    if (scrubbed !== value) attributes[name] = scrubbed;
+  }
+}
+
+/** Scrubs an rrweb event in place (rrweb hands us fresh objects) and returns it. */
+export function scrubEvent<E extends RrwebEvent>(event: E, config: ScrubConfig): E {
+  const data = event.data as Record<string, unknown> | undefined;
+  if (!data) return event;
+  if (event.type === META) {
+    if (config.urlQuery && typeof data.href === 'string') data.href = scrubUrl(data.href);
+  } else if (event.type === FULL_SNAPSHOT) {
+    scrubTree(data.node as SerializedNode | undefined, config);
+  } else if (event.type === INCREMENTAL_SNAPSHOT && data.source === MUTATION_SOURCE) {
+    for (const add of (data.adds as { node?: SerializedNode }[] | undefined) ?? []) scrubTree(add.node, config);
+    for (const change of (data.attributes as { id: number; attributes?: Record<string, unknown> }[] | undefined) ?? []) {
+      if (change.attributes) scrubAttributes(change.attributes, config, change.id);
+    }
+  }
+  return event;
+}

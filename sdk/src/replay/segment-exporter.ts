@@ -1,0 +1,184 @@
+// The LogRecordExporter that uploads replay segments (and any other log record given to
+// it) as OTLP/JSON with fetch. Browsers allow 64 KiB of keepalive bodies in flight, so
+// keepalive is used while the pending ones stay within ~60 KiB and 9 requests (the OTel
+// JS exporters' budget); 429/502/503/504 and dropped connections are retried honouring
+// Retry-After; a body that could not be delivered is kept in IndexedDB and sent on the
+// next page load. Our own uploads are never traced (suppressTracing), or every segment
+// upload would produce a fetch span that is itself exported.
+
+import { context } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { encodeLogsRequest } from './otlp-json.ts';
+import { indexedDbRequestStore, memoryRequestStore } from './persistence.ts';
+import type { RequestStore } from './persistence.ts';
+import { DEFAULT_BACKOFF, isRetryableStatus, retryDelay } from './retry.ts';
+import type { BackoffOptions } from './retry.ts';
+
+/** Browsers cap keepalive bodies in flight at 64 KiB; leave room for other requests. */
+export const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
+export const KEEPALIVE_MAX_IN_FLIGHT = 9;
+
+export interface SegmentExporterConfig {
+  /** Full URL of the OTLP logs endpoint, e.g. `https://replay.example.com/v1/logs`. */
+  url: string;
+  headers: Record<string, string>;
+  /** Bytes of unsent request bodies kept in IndexedDB. 0 disables persistence. */
+  persistenceMaxBytes: number;
+  /** Persisted bodies older than this are dropped instead of sent (default 24 h). */
+  maxPersistedAgeMs?: number;
+  /** Delivery attempts per request before it is left to the next page load (default 6). */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  /** Send bodies persisted by earlier page loads, shortly after construction (default true in browsers). */
+  resendOnStart?: boolean;
+  /** For tests and other runtimes. */
+  store?: RequestStore;
+  fetch?: typeof fetch;
+  isPageHidden?: () => boolean;
+}
+
+export type SendOutcome = 'sent' | 'rejected' | 'persisted' | 'lost';
+
+export class SegmentExporter implements LogRecordExporter {
+  private readonly config: SegmentExporterConfig;
+  private readonly store: RequestStore;
+  private readonly maxAttempts: number;
+  private readonly inFlight = new Set<Promise<SendOutcome>>();
+  private keepaliveBytes = 0;
+  private keepaliveCount = 0;
+  private stopped = false;
+
+  constructor(config: SegmentExporterConfig) {
+    this.config = config;
+    this.maxAttempts = config.maxAttempts ?? 6;
+    this.store = config.store ?? (config.persistenceMaxBytes > 0 && typeof indexedDB !== 'undefined'
+      ? indexedDbRequestStore('otel-replay', config.persistenceMaxBytes)
+      : memoryRequestStore(0));
+    const resend = config.resendOnStart ?? typeof window !== 'undefined';
+    if (resend) setTimeout(() => void this.resendPersisted(), 1000);
+  }
+
+  export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
+    if (this.stopped) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('otel-replay: the segment exporter is shut down; records were not sent') });
+      return;
+    }
+    const bodies = this.encode(logs);
+    const sends = bodies.map((body) => this.track(this.send(body, null)));
+    void Promise.all(sends).then((outcomes) => {
+      const failed = outcomes.filter((o) => o !== 'sent');
+      resultCallback(failed.length === 0
+        ? { code: ExportResultCode.SUCCESS }
+        : { code: ExportResultCode.FAILED, error: new Error(`otel-replay: ${failed.length} of ${outcomes.length} upload(s) to ${this.config.url} failed (${failed.join(', ')}); persisted ones are retried on the next page load`) });
+    });
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    await this.forceFlush();
+  }
+
+  /** Sends the bodies persisted by earlier page loads; resolves to how many were delivered. */
+  async resendPersisted(): Promise<number> {
+    const maxAge = this.config.maxPersistedAgeMs ?? 24 * 3600_000;
+    const entries = await this.store.takeAll(maxAge);
+    let sent = 0;
+    for (const entry of entries) {
+      if ((await this.track(this.send(entry.body, null))) === 'sent') sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * One request per body; a batch too large for keepalive is split so that at page hide
+   * as many segments as possible still travel with keepalive.
+   */
+  private encode(logs: ReadableLogRecord[]): string[] {
+    const body = encodeLogsRequest(logs);
+    if (logs.length <= 1 || byteLength(body) <= KEEPALIVE_BUDGET_BYTES) return [body];
+    const half = Math.ceil(logs.length / 2);
+    return [...this.encode(logs.slice(0, half)), ...this.encode(logs.slice(half))];
+  }
+
+  private track(p: Promise<SendOutcome>): Promise<SendOutcome> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
+  }
+
+  private pageHidden(): boolean {
+    if (this.config.isPageHidden) return this.config.isPageHidden();
+    return typeof document !== 'undefined' && document.visibilityState === 'hidden';
+  }
+
+  private async send(body: string, persistedId: number | null): Promise<SendOutcome> {
+    const bytes = byteLength(body);
+    let id = persistedId;
+    for (let attempt = 0; ; attempt++) {
+      const keepalive = this.keepaliveCount < KEEPALIVE_MAX_IN_FLIGHT && this.keepaliveBytes + bytes <= KEEPALIVE_BUDGET_BYTES;
+      // Without keepalive a request started while the page goes away is likely cancelled:
+      // keep the body first, so the next load can send it.
+      if (!keepalive && id === null && this.pageHidden()) id = await this.store.put(body);
+      let status = 0;
+      let retryAfter: string | null = null;
+      if (keepalive) {
+        this.keepaliveBytes += bytes;
+        this.keepaliveCount++;
+      }
+      try {
+        const response = await this.post(body, keepalive);
+        status = response.status;
+        retryAfter = response.headers.get('retry-after');
+        // Drain the body so the connection is reusable; a partial success needs no action.
+        await response.text().catch(() => '');
+      } catch {
+        status = 0; // network error, CORS failure or aborted: retryable
+      } finally {
+        if (keepalive) {
+          this.keepaliveBytes -= bytes;
+          this.keepaliveCount--;
+        }
+      }
+      if (status >= 200 && status < 300) {
+        if (id !== null) await this.store.remove(id);
+        return 'sent';
+      }
+      if (status !== 0 && !isRetryableStatus(status)) {
+        // 400/401/413/415/500: sending it again would fail again (docs/protocol.md §3).
+        if (id !== null) await this.store.remove(id);
+        return 'rejected';
+      }
+      if (id === null) id = await this.store.put(body);
+      if (this.stopped || attempt + 1 >= this.maxAttempts || this.pageHidden()) return id !== null ? 'persisted' : 'lost';
+      await sleep(retryDelay(attempt, retryAfter, Date.now(), this.config.backoff ?? DEFAULT_BACKOFF));
+    }
+  }
+
+  private post(body: string, keepalive: boolean): Promise<Response> {
+    const doFetch = this.config.fetch ?? globalThis.fetch.bind(globalThis);
+    return context.with(suppressTracing(context.active()), () => doFetch(this.config.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...this.config.headers },
+      body,
+      keepalive,
+      credentials: 'omit',
+    }));
+  }
+}
+
+function byteLength(text: string): number {
+  // Bodies are JSON of base64 and ASCII ids: UTF-16 length is a close upper bound cheaply.
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) n += 2;
+  return n;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

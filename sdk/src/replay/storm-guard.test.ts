@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RrwebEvent } from '@otel-replay/protocol';
+import { StormGuard } from './storm-guard.ts';
+
+function mutation(t: number, data: { texts?: number[]; attributes?: number[]; adds?: number[]; removes?: number[] }): RrwebEvent {
+  return {
+    type: 3,
+    timestamp: t,
+    data: {
+      source: 0,
+      texts: (data.texts ?? []).map((id) => ({ id, value: 'x' })),
+      attributes: (data.attributes ?? []).map((id) => ({ id, attributes: { class: 'a' } })),
+      adds: (data.adds ?? []).map((parentId) => ({ parentId, nextId: null, node: { type: 3, id: 1000 + parentId, textContent: '' } })),
+      removes: (data.removes ?? []).map((parentId) => ({ parentId, id: 2000 })),
+    },
+  };
+}
+
+test('a node over its rate loses its mutations while other nodes keep theirs, then a calm period asks for a full snapshot', () => {
+  let now = 1_000_000;
+  const guard = new StormGuard({ maxMutationsPerNodePerSecond: 10, maxMutationsPerBatch: 1000, calmMs: 500, now: () => now });
+  let kept = 0;
+  let reports = 0;
+  for (let i = 0; i < 50; i++) {
+    now += 5; // 200 mutations per second on node 7
+    const { event, report } = guard.filter(mutation(now, { texts: [7], attributes: [8 + (i % 40)] }));
+    if (report) reports++;
+    const data = event?.data as { texts: unknown[]; attributes: unknown[] } | undefined;
+    kept += data?.texts.length ?? 0;
+    assert.equal(data?.attributes.length, 1, 'the quiet nodes keep their mutations');
+  }
+  assert.ok(kept >= 10 && kept <= 13, `kept ${kept} mutations of the noisy node`);
+  assert.ok(reports > 0);
+  assert.equal(guard.isDirty(), true);
+  assert.equal(guard.shouldResnapshot(), false, 'still storming');
+  now += 499;
+  assert.equal(guard.shouldResnapshot(), false);
+  now += 1;
+  assert.equal(guard.shouldResnapshot(), true);
+  assert.ok(guard.droppedSinceSnapshot >= 37);
+  guard.snapshotTaken();
+  assert.equal(guard.shouldResnapshot(), false);
+  assert.equal(guard.droppedSinceSnapshot, 0);
+  // the bucket refilled: node 7 may mutate again
+  now += 2000;
+  assert.notEqual(guard.filter(mutation(now, { texts: [7] })).event, null);
+});
+
+test('a batch over the cap is dropped whole and reported', () => {
+  const guard = new StormGuard({ maxMutationsPerNodePerSecond: 1e6, maxMutationsPerBatch: 100, now: () => 0 });
+  const adds = Array.from({ length: 101 }, (_, i) => i);
+  const { event, report } = guard.filter(mutation(0, { adds }));
+  assert.equal(event, null);
+  assert.deepEqual(report, { reason: 'batch-size', dropped: 101, nodeIds: [] });
+  assert.equal(guard.isDirty(), true);
+  const ok = guard.filter(mutation(0, { adds: adds.slice(0, 100) }));
+  assert.notEqual(ok.event, null);
+  assert.equal(ok.report, null);
+});
+
+test('non-mutation events and malformed mutation data pass through untouched', () => {
+  const guard = new StormGuard({ maxMutationsPerNodePerSecond: 1, maxMutationsPerBatch: 1, now: () => 0 });
+  const scroll: RrwebEvent = { type: 3, timestamp: 0, data: { source: 3, id: 1, x: 0, y: 5 } };
+  assert.equal(guard.filter(scroll).event, scroll);
+  const meta: RrwebEvent = { type: 4, timestamp: 0, data: { href: 'x' } };
+  assert.equal(guard.filter(meta).event, meta);
+  const empty: RrwebEvent = { type: 3, timestamp: 0, data: { source: 0 } };
+  assert.equal(guard.filter(empty).event, empty);
+  const noData: RrwebEvent = { type: 3, timestamp: 0 };
+  assert.equal(guard.filter(noData).event, noData);
+  assert.equal(guard.isDirty(), false);
+});
+
+test('memory stays bounded with many distinct nodes', () => {
+  let now = 0;
+  const guard = new StormGuard({ maxMutationsPerNodePerSecond: 5, maxMutationsPerBatch: 1e6, now: () => now });
+  for (let i = 0; i < 30_000; i++) {
+    now += 1;
+    guard.filter(mutation(now, { texts: [i] }));
+  }
+  const size = (guard as unknown as { buckets: Map<number, unknown> }).buckets.size;
+  assert.ok(size <= 10_000, `${size} buckets kept`);
+});

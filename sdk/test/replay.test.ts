@@ -1,0 +1,299 @@
+// Replay recording in real Chromium against a real receiver: an instrumented page is
+// clicked and typed in; its segments are checked on the wire (masked text and input
+// values never appear in any request body), through the query API, and by playing them
+// in rrweb's Replayer; buffer mode, the page-hide flush, IndexedDB retry on the next load,
+// session changes and the mutation-storm guard are each exercised for real.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../receiver/test/helpers/chromium.ts';
+import type { LaunchedBrowser } from '../../receiver/test/helpers/chromium.ts';
+import { startReceiver } from '../../receiver/test/helpers/receiver.ts';
+import type { RunningReceiver } from '../../receiver/test/helpers/receiver.ts';
+
+const PAGE = `<!doctype html><html><head><title>Checkout for Jane Doe</title><style>.card{border:1px solid #ccc}</style></head>
+<body>
+<h1 title="Jane Doe's cart">Welcome back, Jane Doe</h1>
+<p class="card">Card ending 4242 belongs to Secret Customer</p>
+<a id="orders" href="/orders?email=jane%40example.com">Your orders</a>
+<img src="/avatar.png?token=imgsecret" alt="Photo of Jane Doe" width="40" height="40">
+<form onsubmit="return false"><input id="email" placeholder="jane@example.com" aria-label="Email of Jane"><input id="pw" type="password"><textarea id="note"></textarea><button id="add" type="button">Add item</button></form>
+<ul id="list"></ul>
+<div id="storm">storm</div>
+<script type="module" src="/bundle/replay-page.js"></script>
+</body></html>`;
+
+/** Strings from the page and from typing that must never leave the browser. */
+const SECRETS = ['Jane', 'Secret Customer', '4242', 'jane@example.com', 'jane%40example.com', 'imgsecret', 'typed-secret-value', 'pw-secret-123', 'note-secret', 'Welcome back', 'Your orders', 'Item 1'];
+
+let receiver: RunningReceiver;
+let browser: LaunchedBrowser;
+let server: Server;
+let pageOrigin = '';
+let bundleDir = '';
+/** Every /v1/logs body the browser sent, raw. */
+const bodies: Buffer[] = [];
+
+before(async () => {
+  bundleDir = mkdtempSync(path.join(os.tmpdir(), 'otel-replay-sdk-replay-'));
+  await build({
+    entryPoints: [path.join(import.meta.dirname, 'fixtures/replay-page.ts'), path.join(import.meta.dirname, 'fixtures/replayer-page.ts')],
+    bundle: true, splitting: true, format: 'esm', platform: 'browser', target: 'es2022', outdir: bundleDir, logLevel: 'error',
+  });
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/page.html') return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    if (url.pathname === '/replayer.html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body><script type="module" src="/bundle/replayer-page.js"></script></body></html>');
+    if (url.pathname === '/blank.html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>bye</p>');
+    if (url.pathname.startsWith('/bundle/')) {
+      try {
+        return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(path.join(bundleDir, path.basename(url.pathname))));
+      } catch {
+        return void res.writeHead(404).end();
+      }
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  pageOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  receiver = await startReceiver({ server: { corsAllowedOrigins: [pageOrigin] } });
+  browser = await launchChromium();
+  browser.context.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/v1/logs')) {
+      const body = request.postDataBuffer();
+      if (body) bodies.push(body);
+    }
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await receiver?.stop();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+});
+
+function pageUrl(session: string, replay: Record<string, unknown> = {}): string {
+  const q = new URLSearchParams({ endpoint: receiver.url, session, replay: JSON.stringify({ flushIntervalMs: 60_000, ...replay }) });
+  return `${pageOrigin}/page.html?${q}`;
+}
+
+async function openRecording(session: string, replay: Record<string, unknown> = {}): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(pageUrl(session, replay));
+  await page.waitForFunction(() => (window as unknown as { __replay?: { isRecording(): boolean } }).__replay?.isRecording() === true, undefined, { timeout: 10_000 });
+  return page;
+}
+
+async function interact(page: Page): Promise<void> {
+  await page.click('#add');
+  await page.fill('#email', '');
+  await page.type('#email', 'typed-secret-value');
+  await page.type('#pw', 'pw-secret-123');
+  await page.type('#note', 'note-secret');
+  await page.click('#add');
+  await page.waitForTimeout(300);
+}
+
+interface SegmentLine { type: string; seq?: number; events?: { type: number; timestamp: number; data?: Record<string, unknown> }[] }
+interface SessionDetail { windows: { windowId: string; segments: { seq: number; hasFullSnapshot?: boolean; fullSnapshot?: boolean }[] }[] }
+
+async function sessionDetail(session: string): Promise<SessionDetail | null> {
+  const res = await fetch(`${receiver.url}/api/v1/sessions/${session}`);
+  return res.status === 200 ? ((await res.json()) as SessionDetail) : null;
+}
+
+async function waitForSegments(session: string, predicate: (d: SessionDetail) => boolean, timeoutMs = 10_000): Promise<SessionDetail> {
+  const deadline = Date.now() + timeoutMs;
+  let last: SessionDetail | null = null;
+  while (Date.now() < deadline) {
+    last = await sessionDetail(session);
+    if (last && predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`session ${session}: segments did not arrive in ${timeoutMs} ms; last seen ${JSON.stringify(last)?.slice(0, 500)}`);
+}
+
+async function events(session: string, windowId: string): Promise<SegmentLine[]> {
+  const res = await fetch(`${receiver.url}/api/v1/sessions/${session}/events?window=${windowId}`);
+  assert.equal(res.status, 200);
+  return (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as SegmentLine);
+}
+
+function allEvents(lines: SegmentLine[]): NonNullable<SegmentLine['events']> {
+  return lines.filter((l) => l.type === 'segment').flatMap((l) => l.events ?? []);
+}
+
+/** The text of every captured request body with gzip bodies inflated. */
+function wireTexts(): string[] {
+  const out: string[] = [];
+  for (const raw of bodies) {
+    const text = raw.toString('utf8');
+    out.push(text);
+    const request = JSON.parse(text) as { resourceLogs: { scopeLogs: { logRecords: { body?: { bytesValue?: string; stringValue?: string } }[] }[] }[] };
+    for (const rl of request.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) {
+      if (r.body?.bytesValue) out.push(gunzipSync(Buffer.from(r.body.bytesValue, 'base64')).toString('utf8'));
+      if (r.body?.stringValue) out.push(r.body.stringValue);
+    }
+  }
+  return out;
+}
+
+test('a clicked and typed-in page reaches the receiver masked, and replays to the same DOM structure', async () => {
+  const session = 'replay-basic-1';
+  const page = await openRecording(session);
+  await interact(page);
+  await page.evaluate(() => (window as unknown as { __replay: { flush(): Promise<void> } }).__replay.flush());
+  const windowId = await page.evaluate(() => (window as unknown as { __replay: { windowId(): string } }).__replay.windowId());
+  const detail = await waitForSegments(session, (d) => d.windows[0]?.segments.length === 1);
+  assert.equal(detail.windows.length, 1);
+  assert.equal(detail.windows[0]!.windowId, windowId);
+  const lines = await events(session, windowId);
+  const evs = allEvents(lines);
+  assert.equal(evs[0]!.type, 4, 'starts with Meta');
+  assert.equal(evs[1]!.type, 2, 'then a FullSnapshot');
+  const inputs = evs.filter((e) => e.type === 3 && e.data?.source === 5);
+  assert.ok(inputs.length >= 3, `input events recorded (${inputs.length})`);
+  assert.ok(inputs.every((e) => e.data?.text === '******' || e.data?.text === ''), 'input values masked');
+  assert.ok(evs.some((e) => e.type === 3 && e.data?.source === 2), 'clicks recorded');
+  assert.ok(evs.some((e) => e.type === 3 && e.data?.source === 0 && (e.data.adds as unknown[]).length > 0), 'the added list items recorded');
+  const meta = evs[0]!.data as { href: string };
+  assert.equal(meta.href, `${pageOrigin}/page.html`, 'query string scrubbed from the Meta href');
+
+  // Nothing sensitive in any request body, raw or inflated.
+  assert.ok(bodies.length >= 1);
+  for (const text of wireTexts()) for (const secret of SECRETS) assert.equal(text.includes(secret), false, `"${secret}" leaked in a request body`);
+
+  // Replay: the Replayer rebuilds the same element structure as the live page, masked.
+  const live = await page.evaluate(() => (window as unknown as { __replay: { outline(): string } }).__replay.outline());
+  const player = await browser.context.newPage();
+  await player.goto(`${pageOrigin}/replayer.html`);
+  await player.waitForFunction(() => typeof (window as unknown as { play?: unknown }).play === 'function');
+  const replayed = await player.evaluate((e) => (window as unknown as { play(e: unknown): Promise<{ outline: string; text: string[]; email: string | null; imgs: number }> }).play(e), evs);
+  assert.equal(replayed.outline, live);
+  assert.match(live, /li\(\)li\(\)/, 'both clicks added an item');
+  assert.ok(replayed.text.length >= 5);
+  for (const t of replayed.text) assert.match(t, /^[\s*]*$/, `replayed text is masked: ${JSON.stringify(t)}`);
+  assert.equal(replayed.email, '******');
+  assert.equal(replayed.imgs, 1);
+  await player.close();
+  await page.close();
+});
+
+test('buffer mode sends nothing until an error, then the buffer (from a full snapshot), then keeps recording', async () => {
+  const session = 'replay-buffer-1';
+  const before = bodies.length;
+  const page = await openRecording(session, { mode: 'buffer', bufferSeconds: 30, flushIntervalMs: 300 });
+  await interact(page);
+  await page.waitForTimeout(1000);
+  assert.equal(bodies.length, before, 'nothing sent before the error');
+  assert.equal(await sessionDetail(session), null);
+  await page.evaluate(() => (window as unknown as { __replay: { notifyError(): void } }).__replay.notifyError());
+  const detail = await waitForSegments(session, (d) => (d.windows[0]?.segments.length ?? 0) >= 2);
+  const segs = detail.windows[0]!.segments;
+  assert.deepEqual(segs.map((s) => s.seq), segs.map((_, i) => i), 'seq from 0 without gaps');
+  const windowId = detail.windows[0]!.windowId;
+  const evs = allEvents(await events(session, windowId));
+  assert.equal(evs[1]!.type, 2, 'the buffer starts with a full snapshot');
+  assert.ok(evs.some((e) => e.type === 3 && e.data?.source === 5), 'the typing before the error is in the buffer');
+  // ...and recording continues normally after the error
+  const count = segs.length;
+  await page.click('#add');
+  await waitForSegments(session, (d) => (d.windows[0]?.segments.length ?? 0) > count);
+  await page.close();
+});
+
+test('the page-hide flush delivers the last segment when the user navigates away', async () => {
+  const session = 'replay-pagehide-1';
+  const page = await openRecording(session);
+  await interact(page);
+  await page.goto(`${pageOrigin}/blank.html`);
+  const detail = await waitForSegments(session, (d) => (d.windows[0]?.segments.length ?? 0) >= 1);
+  const evs = allEvents(await events(session, detail.windows[0]!.windowId));
+  assert.ok(evs.some((e) => e.type === 3 && e.data?.source === 5), 'the typing made just before leaving arrived');
+  await page.close();
+});
+
+test('an upload that fails is kept in IndexedDB and sent on the next load', async () => {
+  const session = 'replay-retry-1';
+  const page = await browser.context.newPage();
+  await page.route('**/v1/logs', (route) => route.abort('connectionrefused'));
+  await page.goto(pageUrl(session));
+  await page.waitForFunction(() => (window as unknown as { __replay?: { isRecording(): boolean } }).__replay?.isRecording() === true);
+  await interact(page);
+  await page.evaluate(() => (window as unknown as { __replay: { flush(): Promise<void> } }).__replay.flush());
+  await page.waitForFunction(async () => (await (window as unknown as { __replay: { idbCount(): Promise<number> } }).__replay.idbCount()) >= 1, undefined, { timeout: 10_000 });
+  assert.equal(await sessionDetail(session), null, 'nothing reached the receiver');
+  await page.unroute('**/v1/logs');
+  await page.reload();
+  // seq 0 comes from IndexedDB; the reloaded page continues the same window with seq 1.
+  const detail = await waitForSegments(session, (d) => d.windows[0]?.segments.some((s) => s.seq === 0) === true, 15_000);
+  assert.equal(detail.windows.length, 1, 'the reloaded tab keeps its window');
+  const first = await (await fetch(`${receiver.url}/api/v1/sessions/${session}/segments/${detail.windows[0]!.windowId}/0`)).text();
+  assert.ok(first.includes('"source":5'), 'the typing of the failed upload arrived');
+  await page.waitForFunction(async () => (await (window as unknown as { __replay: { idbCount(): Promise<number> } }).__replay.idbCount()) === 0);
+  await page.evaluate(() => (window as unknown as { __replay: { flush(): Promise<void> } }).__replay.flush());
+  const after = await waitForSegments(session, (d) => d.windows[0]?.segments.some((s) => s.seq === 1) === true);
+  assert.deepEqual(after.windows[0]!.segments.map((s) => s.seq), [0, 1]);
+  await page.close();
+});
+
+test('a new session restarts the window at seq 0 with a full snapshot', async () => {
+  const page = await openRecording('replay-change-a');
+  await page.click('#add');
+  await page.evaluate(() => (window as unknown as { __replay: { changeSession(id: string): void } }).__replay.changeSession('replay-change-b'));
+  await page.click('#add');
+  await page.evaluate(() => (window as unknown as { __replay: { flush(): Promise<void> } }).__replay.flush());
+  const a = await waitForSegments('replay-change-a', (d) => (d.windows[0]?.segments.length ?? 0) >= 1);
+  const b = await waitForSegments('replay-change-b', (d) => (d.windows[0]?.segments.length ?? 0) >= 1);
+  assert.equal(a.windows[0]!.segments[0]!.seq, 0);
+  assert.equal(b.windows[0]!.segments[0]!.seq, 0);
+  const evs = allEvents(await events('replay-change-b', b.windows[0]!.windowId));
+  assert.deepEqual([evs[0]!.type, evs[1]!.type], [4, 2]);
+  await page.close();
+});
+
+test('a mutation storm is throttled, noted in the recording and repaired by a fresh full snapshot', async () => {
+  const session = 'replay-storm-1';
+  const page = await openRecording(session, { maxMutationsPerNodePerSecond: 20 });
+  await page.evaluate(() => (window as unknown as { __replay: { storm(n: number): void } }).__replay.storm(2000));
+  await page.waitForTimeout(2500);
+  await page.evaluate(() => (window as unknown as { __replay: { flush(): Promise<void> } }).__replay.flush());
+  const detail = await waitForSegments(session, (d) => (d.windows[0]?.segments.length ?? 0) >= 2);
+  const evs = allEvents(await events(session, detail.windows[0]!.windowId));
+  const custom = evs.filter((e) => e.type === 5).map((e) => (e.data as { tag: string }).tag);
+  assert.ok(custom.includes('otel_replay.mutations_throttled'), `custom events: ${custom.join(', ')}`);
+  assert.ok(custom.includes('otel_replay.mutations_resumed'));
+  const stormMutations = evs.filter((e) => e.type === 3 && e.data?.source === 0).reduce((n, e) => n + ((e.data!.attributes as unknown[]) ?? []).length, 0);
+  assert.ok(stormMutations < 200, `${stormMutations} of 2000 attribute mutations recorded`);
+  assert.ok(evs.filter((e) => e.type === 2).length >= 2, 'a second full snapshot after the storm');
+  await page.close();
+});
+
+test('recording pauses when the user is idle and resumes on input with a fresh full snapshot', async () => {
+  const session = 'replay-idle-1';
+  const page = await openRecording(session, { idlePauseMs: 600 });
+  const recording = () => page.evaluate(() => (window as unknown as { __replay: { isRecording(): boolean } }).__replay.isRecording());
+  await page.waitForFunction(() => (window as unknown as { __replay: { isRecording(): boolean } }).__replay.isRecording() === false, undefined, { timeout: 5000 });
+  await page.mouse.move(10, 10);
+  await page.mouse.move(50, 40);
+  assert.equal(await recording(), true);
+  await page.click('#add');
+  await page.evaluate(() => (window as unknown as { __replay: { flush(): Promise<void> } }).__replay.flush());
+  const detail = await waitForSegments(session, (d) => (d.windows[0]?.segments.length ?? 0) >= 2);
+  const segs = detail.windows[0]!.segments;
+  assert.equal(segs[0]!.seq, 0);
+  assert.ok(segs.filter((s) => s.hasFullSnapshot ?? s.fullSnapshot).length >= 2, `two seekable segments: ${JSON.stringify(segs)}`);
+  const evs = allEvents(await events(session, detail.windows[0]!.windowId));
+  assert.ok(evs.some((e) => e.type === 5 && (e.data as { tag: string }).tag === 'otel_replay.paused'));
+  await page.close();
+});
