@@ -9,7 +9,8 @@
 // Every output has a sourcemap.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -26,17 +27,35 @@ const pkg = JSON.parse(readFileSync(path.join(sdkDir, 'package.json'), 'utf8')) 
  * the same code two or three times. Resolve every import of these packages to the one
  * copy the SDK itself depends on.
  */
+const xhrCoreShim = path.join(sdkDir, 'src', 'network', 'xhr-core.ts');
 const SHARED = /^@opentelemetry\/(api|core|instrumentation|web-common|sdk-trace|sdk-logs|resources|semantic-conventions)$/;
 const dedupeOtel: Plugin = {
   name: 'dedupe-otel',
   setup(b) {
     b.onResolve({ filter: SHARED }, async (args) => {
       if (args.pluginData === 'dedupe') return undefined;
-      // The XHR instrumentation (2.x line) uses core helpers that 3.x removed; it keeps its own small core.
-      if (args.path === '@opentelemetry/core' && args.importer.includes('instrumentation-xml-http-request')) return undefined;
+      // The XHR instrumentation (2.x line) also imports `otperformance`, which 3.x removed: a shim adds it.
+      if (args.path === '@opentelemetry/core' && args.importer.includes('instrumentation-xml-http-request')) return { path: xhrCoreShim };
       const r = await b.resolve(args.path, { resolveDir: sdkDir, kind: args.kind, pluginData: 'dedupe' });
       if (r.errors.length) return undefined;
       return r.external ? { path: args.path, external: true } : { path: r.path };
+    });
+  },
+};
+
+/**
+ * @rrweb/record inlines the source of the worker behind its `sampling.canvas` (fps) mode
+ * as a ~2.8 KB string. The engine never sets `sampling.canvas` (canvas recording, when
+ * opted in, uses rrweb's mutation mode), so the worker can never start: ship an empty
+ * string instead. If an rrweb upgrade changes the declaration, nothing is replaced and
+ * the size test notices.
+ */
+const stripRrwebCanvasWorker: Plugin = {
+  name: 'strip-rrweb-canvas-worker',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      return { resolveDir: path.dirname(args.path), contents: source.replace(/^const jsContent = '(?:[^'\\\n]|\\.)*';$/m, "const jsContent = '';"), loader: 'js' };
     });
   },
 };
@@ -50,7 +69,7 @@ const common: BuildOptions = {
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [dedupeOtel],
+  plugins: [dedupeOtel, stripRrwebCanvasWorker],
   // The OTel packages read process.env only behind typeof guards; keep them browser-pure.
   define: { 'process.env.NODE_ENV': '"production"' },
 };
@@ -90,6 +109,23 @@ function sizes(metafile: Metafile, outdir: string): { wholeMinGz: number; eagerM
   return { wholeMinGz, eagerMinGz, wholeMin, eagerMin, chunks };
 }
 
+export type SdkSizes = ReturnType<typeof sizes>;
+
+/**
+ * Min+gz sizes of the SDK as a bundler ships it: everything inlined and minified, the
+ * recorder in its lazily imported chunk. Builds into a temporary directory (dist/ is
+ * left alone), so the size test can run it next to other tests.
+ */
+export async function measureSizes(): Promise<SdkSizes> {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'otel-replay-size-'));
+  try {
+    const measured = await build({ ...common, format: 'esm', splitting: true, minify: true, metafile: true, sourcemap: false, absWorkingDir: sdkDir, outdir, entryNames: '[name]', chunkNames: '[name]-[hash]' });
+    return sizes(measured.metafile, outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 export async function buildSdk(): Promise<{ wholeMinGz: number; eagerMinGz: number }> {
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
@@ -109,10 +145,7 @@ export async function buildSdk(): Promise<{ wholeMinGz: number; eagerMinGz: numb
   await build({ ...common, format: 'iife', globalName: 'OtelReplay', minify: true, outfile: path.join(dist, 'otel-replay.iife.js') });
 
   // 3. Size measurement: what a bundler would ship for init() with everything inlined.
-  const measureDir = path.join(dist, '.size');
-  const measured = await build({ ...common, format: 'esm', splitting: true, minify: true, metafile: true, sourcemap: false, outdir: measureDir, entryNames: '[name]', chunkNames: '[name]-[hash]' });
-  const s = sizes(measured.metafile, measureDir);
-  rmSync(measureDir, { recursive: true, force: true });
+  const s = await measureSizes();
   const iifeMinGz = gz(path.join(dist, 'otel-replay.iife.js'));
   const report = { ...s, iifeMinGz, iifeMin: statSync(path.join(dist, 'otel-replay.iife.js')).size };
   writeFileSync(path.join(dist, 'size.json'), JSON.stringify(report, null, 2) + '\n');

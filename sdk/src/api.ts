@@ -7,11 +7,7 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor, StackContextManager, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Attr, EventName } from '@otel-replay/protocol';
 import { resolveOptions } from './config.ts';
 import type { DeepPartial, OtelReplayOptions } from './config.ts';
@@ -32,6 +28,9 @@ import { ReplayInstrumentation } from './replay/replay-instrumentation.ts';
 import { SegmentExporter } from './replay/segment-exporter.ts';
 import { resourceAttributes } from './resource.ts';
 import { SessionManager } from './session/session-manager.ts';
+import { ExportLogRecordProcessor, ExportSpanProcessor } from './telemetry/export-processor.ts';
+import { SimpleLoggerProvider } from './telemetry/logger-provider.ts';
+import { SimpleTracerProvider, StackContextManager } from './telemetry/tracer-provider.ts';
 import { UserContext } from './session/user.ts';
 
 /** The Grafana app plugin's id and its session page route (`session/:sessionId`). */
@@ -61,8 +60,8 @@ export interface OtelReplayParts {
   options: OtelReplayOptions;
   session: SessionManager;
   user: UserContext;
-  tracerProvider: TracerProvider;
-  loggerProvider: LoggerProvider;
+  tracerProvider: SimpleTracerProvider;
+  loggerProvider: SimpleLoggerProvider;
   replay: ReplayInstrumentation | null;
   instrumentations: Instrumentation[];
 }
@@ -114,30 +113,30 @@ function safe<A extends unknown[], R>(what: string, fallback: R, fn: (...args: A
 
 function wire(options: OtelReplayOptions): OtelReplay {
   const headers: Record<string, string> = options.writeKey ? { Authorization: `Bearer ${options.writeKey}` } : {};
-  const resource = resourceFromAttributes(resourceAttributes(options));
+  const resource = { attributes: resourceAttributes(options) };
   const user = new UserContext();
   const session = new SessionManager({ options: options.session });
 
   // One exporter for all logs: segments are sent as soon as the replay emits them (it
   // already batches into segments), other events are batched for a second or two.
   const logExporter = new SegmentExporter({ url: `${options.endpoint}/v1/logs`, headers, persistenceMaxBytes: options.replay.persistenceMaxBytes });
-  const loggerProvider = new LoggerProvider({
+  const loggerProvider = new SimpleLoggerProvider({
     resource,
     processors: [
       new SessionLogRecordProcessor(session, user),
       new SegmentRoutingLogRecordProcessor({
-        segments: new SimpleLogRecordProcessor({ exporter: logExporter }),
-        others: new BatchLogRecordProcessor({ exporter: logExporter, scheduledDelayMillis: 2000 }),
+        segments: new ExportLogRecordProcessor({ exporter: logExporter, delayMs: 0 }),
+        others: new ExportLogRecordProcessor({ exporter: logExporter, delayMs: 2000 }),
       }),
     ],
   });
   session.setLoggerProvider(loggerProvider);
 
-  const tracerProvider = new TracerProvider({
+  const tracerProvider = new SimpleTracerProvider({
     resource,
     spanProcessors: [
       new SessionSpanProcessor(session, user),
-      new BatchSpanProcessor({ exporter: new OtlpJsonSpanExporter({ url: `${options.endpoint}/v1/traces`, headers }), scheduledDelayMillis: 2000 }),
+      new ExportSpanProcessor({ exporter: new OtlpJsonSpanExporter({ url: `${options.endpoint}/v1/traces`, headers }), delayMs: 2000 }),
     ],
   });
 
@@ -175,7 +174,11 @@ function wire(options: OtelReplayOptions): OtelReplay {
     }
     if (!running) {
       running = true;
-      registerInstrumentations({ instrumentations, tracerProvider });
+      // What registerInstrumentations() does for a tracer provider, without its module loader.
+      for (const i of instrumentations) {
+        i.setTracerProvider(tracerProvider);
+        i.enable();
+      }
       for (const c of collectors) c.start();
     }
     await replay?.start();

@@ -37,3 +37,8 @@ export { ReplayInstrumentation } from './replay/replay-instrumentation.ts';
 export type { ReplayInstrumentationConfig } from './replay/replay-instrumentation.ts';
 export { SegmentExporter } from './replay/segment-exporter.ts';
 export type { SegmentExporterConfig } from './replay/segment-exporter.ts';
+
+// The small providers init() wires (see README "Size"); types only, reachable through `parts`.
+export type { SimpleLoggerProvider, SimpleLoggerProviderConfig, LogResource } from './telemetry/logger-provider.ts';
+export type { SimpleTracerProvider, SimpleTracerProviderConfig, StackContextManager } from './telemetry/tracer-provider.ts';
+export type { ExportLogRecordProcessor, ExportSpanProcessor, ExportQueueConfig } from './telemetry/export-processor.ts';

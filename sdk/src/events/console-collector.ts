@@ -5,10 +5,11 @@ import type { Logger } from '@opentelemetry/api';
 import { Attr, EventName } from '@otel-replay/protocol';
 import type { ConsoleLevel } from '../config.ts';
 import { emitEvent, eventLogger, SeverityNumber } from './emit.ts';
+import type { Severity } from './emit.ts';
 import type { CollectorContext, EventCollector } from './emit.ts';
 import { formatConsoleArgs } from './format.ts';
 
-const SEVERITY: Record<ConsoleLevel, SeverityNumber> = {
+const SEVERITY: Record<ConsoleLevel, Severity> = {
   debug: SeverityNumber.DEBUG,
   log: SeverityNumber.INFO,
   info: SeverityNumber.INFO,

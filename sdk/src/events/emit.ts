@@ -2,8 +2,7 @@
 // session log processor stamps `session.id` on them) and, optionally, the replay so an
 // error can trigger buffer mode. Collectors are small classes with start()/stop().
 
-import type { Attributes, Logger, LoggerProvider, AnyValue } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api';
+import type { Attributes, Logger, LoggerProvider, AnyValue, SeverityNumber as ApiSeverityNumber } from '@opentelemetry/api';
 import type { SessionProvider } from '../session/session.ts';
 
 export const EVENT_SCOPE = 'otel-replay';
@@ -29,7 +28,14 @@ export function eventLogger(loggerProvider: LoggerProvider): Logger {
   return loggerProvider.getLogger(EVENT_SCOPE);
 }
 
-export function emitEvent(logger: Logger, eventName: string, attributes: Attributes, body?: AnyValue, severityNumber?: SeverityNumber): void {
+/**
+ * The severities the collectors use, with the values of the API's SeverityNumber enum:
+ * importing the enum would ship all 25 of its members.
+ */
+export const SeverityNumber = { DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17 } as const satisfies Record<string, ApiSeverityNumber>;
+export type Severity = (typeof SeverityNumber)[keyof typeof SeverityNumber];
+
+export function emitEvent(logger: Logger, eventName: string, attributes: Attributes, body?: AnyValue, severityNumber?: Severity): void {
   try {
     logger.emit({
       eventName,
@@ -42,11 +48,4 @@ export function emitEvent(logger: Logger, eventName: string, attributes: Attribu
   }
 }
 
-const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {
-  [SeverityNumber.DEBUG]: 'DEBUG',
-  [SeverityNumber.INFO]: 'INFO',
-  [SeverityNumber.WARN]: 'WARN',
-  [SeverityNumber.ERROR]: 'ERROR',
-};
-
-export { SeverityNumber };
+const SEVERITY_TEXT: Record<Severity, string> = { 5: 'DEBUG', 9: 'INFO', 13: 'WARN', 17: 'ERROR' };

@@ -4,7 +4,7 @@
 // compression itself still runs natively), then to fflate; `gzipNow` is the synchronous
 // path for page hide, when there is no time to wait for a worker.
 
-import { gzipSync, strToU8 } from 'fflate';
+import { gzipSync } from 'fflate';
 
 export interface Compressor {
   /** One complete gzip member of the UTF-8 text. */
@@ -15,7 +15,7 @@ export interface Compressor {
 }
 
 export function gzipNow(text: string): Uint8Array {
-  return gzipSync(strToU8(text), { level: 6, mtime: 0 });
+  return gzipSync(new TextEncoder().encode(text), { level: 6, mtime: 0 });
 }
 
 const WORKER_SOURCE = `onmessage=async(e)=>{const{id,text}=e.data;try{const s=new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));const b=new Uint8Array(await new Response(s).arrayBuffer());postMessage({id,bytes:b},[b.buffer])}catch(err){postMessage({id,error:String(err)})}}`;

@@ -4,10 +4,7 @@
 // segments off the main thread and emits each as an OTLP LogRecord. It also owns the
 // recording's life cycle: idle pause and resume, session changes, buffer mode, page hide.
 
-import { ROOT_CONTEXT } from '@opentelemetry/api';
-import type { Logger } from '@opentelemetry/api';
 import { record } from '@rrweb/record';
-import { PROTOCOL_VERSION, SEGMENT_EVENT_NAME, SegmentLimits, segmentAttributes } from '@otel-replay/protocol';
 import type { RrwebEvent, SegmentEncoding, SegmentMeta } from '@otel-replay/protocol';
 import type { ReplayOptions } from '../config.ts';
 import type { SessionChange, SessionProvider } from '../session/session.ts';
@@ -43,7 +40,13 @@ const INPUT_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'input', 'scroll'
 export interface EngineConfig {
   session: SessionProvider;
   options: ReplayOptions;
-  logger: Logger;
+  /**
+   * Emits one segment as an OTLP log record (the replay instrumentation does it, so this
+   * lazily loaded chunk shares no code with the eager part).
+   */
+  emitSegment: (meta: Omit<SegmentMeta, 'protocolVersion'>, body: Uint8Array | string) => void;
+  /** SegmentLimits.maxBodyBytes, passed in for the same reason. */
+  maxBodyBytes: number;
   /** Pushes emitted records to the exporter now (page hide); the provider's forceFlush. */
   forceFlush: () => unknown;
 }
@@ -56,109 +59,109 @@ interface Outgoing {
 }
 
 export class ReplayEngine {
-  private readonly config: EngineConfig;
-  private readonly options: ReplayOptions;
-  private readonly segmenter = new Segmenter({ maxRawChars: MAX_RAW_SEGMENT_CHARS });
-  private readonly guard: StormGuard;
-  private readonly scrub: ScrubConfig;
-  private readonly seqs: SeqStore;
-  private readonly windowId: string;
-  private compressor: Compressor | null = null;
-  private stopRrweb: (() => void) | null = null;
+  readonly #config: EngineConfig;
+  readonly #options: ReplayOptions;
+  readonly #segmenter = new Segmenter({ maxRawChars: MAX_RAW_SEGMENT_CHARS });
+  readonly #guard: StormGuard;
+  readonly #scrub: ScrubConfig;
+  readonly #seqs: SeqStore;
+  readonly #windowId: string;
+  #compressor: Compressor | null = null;
+  #stopRrweb: (() => void) | null = null;
   /** Session the current recording belongs to; null while not recording. */
-  private sessionId: string | null = null;
-  private running = false;
-  private paused = false;
-  private buffering: boolean;
-  private buffered: SealedSegment[] = [];
-  private outgoing: Outgoing[] = [];
-  private chain: Promise<void> = Promise.resolve();
-  private lastInputAt = Date.now();
-  private pendingCustom: RrwebEvent[] = [];
-  private cleanups: (() => void)[] = [];
+  #sessionId: string | null = null;
+  #running = false;
+  #paused = false;
+  #buffering: boolean;
+  #buffered: SealedSegment[] = [];
+  #outgoing: Outgoing[] = [];
+  #chain: Promise<void> = Promise.resolve();
+  #lastInputAt = Date.now();
+  #pendingCustom: RrwebEvent[] = [];
+  #cleanups: (() => void)[] = [];
 
   constructor(config: EngineConfig) {
-    this.config = config;
-    this.options = config.options;
-    this.buffering = config.options.mode === 'buffer';
-    this.windowId = config.session.windowId();
-    this.seqs = new SeqStore(this.windowId);
-    this.guard = new StormGuard({
+    this.#config = config;
+    this.#options = config.options;
+    this.#buffering = config.options.mode === 'buffer';
+    this.#windowId = config.session.windowId();
+    this.#seqs = new SeqStore(this.#windowId);
+    this.#guard = new StormGuard({
       maxMutationsPerNodePerSecond: config.options.maxMutationsPerNodePerSecond,
       maxMutationsPerBatch: config.options.maxMutationsPerBatch,
     });
-    this.scrub = scrubConfig(config.options, (id) => {
+    this.#scrub = scrubConfig(config.options, (id) => {
       const node = record.mirror.getNode(id);
       return node && node.nodeType === 1 ? (node as Element) : node?.parentElement ?? null;
     });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.compressor ??= createCompressor();
-    this.lastInputAt = Date.now();
-    this.listen();
-    this.startRecording();
+    if (this.#running) return;
+    this.#running = true;
+    this.#compressor ??= createCompressor();
+    this.#lastInputAt = Date.now();
+    this.#listen();
+    this.#startRecording();
   }
 
   stop(): void {
-    if (!this.running) return;
-    this.sealAndSend(false);
-    this.stopRecording();
-    this.running = false;
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
-    const compressor = this.compressor;
-    this.compressor = null;
-    void this.chain.then(() => compressor?.close());
+    if (!this.#running) return;
+    this.#sealAndSend(false);
+    this.#stopRecording();
+    this.#running = false;
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    const compressor = this.#compressor;
+    this.#compressor = null;
+    void this.#chain.then(() => compressor?.close());
   }
 
   isRecording(): boolean {
-    return this.stopRrweb !== null;
+    return this.#stopRrweb !== null;
   }
 
   /** Seals the current segment and sends it; on page hide synchronously, with what is still compressing. */
   async flush(pageHide = false): Promise<void> {
-    this.sealAndSend(pageHide);
+    this.#sealAndSend(pageHide);
     if (pageHide) {
-      for (const o of this.outgoing) if (!o.done) this.emit(o, gzipNow(o.segment.json), 'gzip-json');
-      this.outgoing = [];
-      await this.config.forceFlush();
+      for (const o of this.#outgoing) if (!o.done) this.#emit(o, gzipNow(o.segment.json), 'gzip-json');
+      this.#outgoing = [];
+      await this.#config.forceFlush();
       return;
     }
-    await this.chain;
+    await this.#chain;
   }
 
   /** Buffer mode: an error happened, so the buffer is sent and recording continues normally. */
   notifyError(): void {
-    if (!this.buffering) return;
-    this.buffering = false;
-    const current = this.segmenter.seal();
-    if (current) this.buffered.push(current);
-    const segments = trimBuffer(this.buffered, Date.now(), this.options.bufferSeconds * 1000);
-    this.buffered = [];
-    for (const s of segments) this.send(s, false);
+    if (!this.#buffering) return;
+    this.#buffering = false;
+    const current = this.#segmenter.seal();
+    if (current) this.#buffered.push(current);
+    const segments = trimBuffer(this.#buffered, Date.now(), this.#options.bufferSeconds * 1000);
+    this.#buffered = [];
+    for (const s of segments) this.#send(s, false);
   }
 
   addCustomEvent(tag: string, payload: unknown): void {
     const event: RrwebEvent = { type: CUSTOM, timestamp: Date.now(), data: { tag, payload } };
-    if (this.isRecording()) this.onEvent(event);
-    else if (this.pendingCustom.length < 50) this.pendingCustom.push(event);
+    if (this.isRecording()) this.#onEvent(event);
+    else if (this.#pendingCustom.length < 50) this.#pendingCustom.push(event);
   }
 
-  private startRecording(): void {
-    if (this.stopRrweb || !this.running) return;
-    const session = this.config.session.current();
+  #startRecording(): void {
+    if (this.#stopRrweb || !this.#running) return;
+    const session = this.#config.session.current();
     if (!session.sampled) return;
-    if (this.sessionId !== session.id) {
-      this.segmenter.clear();
-      this.buffered = [];
+    if (this.#sessionId !== session.id) {
+      this.#segmenter.clear();
+      this.#buffered = [];
     }
-    this.sessionId = session.id;
-    const options = this.options;
-    const checkoutMs = this.buffering ? Math.min(options.fullSnapshotIntervalMs, options.bufferSeconds * 1000) : options.fullSnapshotIntervalMs;
+    this.#sessionId = session.id;
+    const options = this.#options;
+    const checkoutMs = this.#buffering ? Math.min(options.fullSnapshotIntervalMs, options.bufferSeconds * 1000) : options.fullSnapshotIntervalMs;
     const stop = record({
-      emit: (event) => this.onEvent(event as unknown as RrwebEvent),
+      emit: (event) => this.#onEvent(event as unknown as RrwebEvent),
       checkoutEveryNms: checkoutMs,
       ...privacyRecordOptions(options),
       // Missing CSS is the most common replay complaint; inline what the page can read.
@@ -172,14 +175,14 @@ export class ReplayEngine {
       // An rrweb bug must never break the page.
       errorHandler: () => true,
     });
-    this.stopRrweb = stop ?? null;
-    this.guard.snapshotTaken();
-    for (const event of this.pendingCustom.splice(0)) this.onEvent({ ...event, timestamp: Math.max(event.timestamp, Date.now()) });
+    this.#stopRrweb = stop ?? null;
+    this.#guard.snapshotTaken();
+    for (const event of this.#pendingCustom.splice(0)) this.#onEvent({ ...event, timestamp: Math.max(event.timestamp, Date.now()) });
   }
 
-  private stopRecording(): void {
-    const stop = this.stopRrweb;
-    this.stopRrweb = null;
+  #stopRecording(): void {
+    const stop = this.#stopRrweb;
+    this.#stopRrweb = null;
     try {
       stop?.();
     } catch {
@@ -187,51 +190,51 @@ export class ReplayEngine {
     }
   }
 
-  private onEvent(raw: RrwebEvent): void {
-    if (!this.sessionId) return;
+  #onEvent(raw: RrwebEvent): void {
+    if (!this.#sessionId) return;
     let event: RrwebEvent | null = raw;
-    const wasDirty = this.guard.isDirty();
-    const filtered = this.guard.filter(raw);
+    const wasDirty = this.#guard.isDirty();
+    const filtered = this.#guard.filter(raw);
     event = filtered.event;
     if (filtered.report && !wasDirty) {
-      this.push({ type: CUSTOM, timestamp: raw.timestamp, data: { tag: ReplayTag.throttled, payload: filtered.report } });
+      this.#push({ type: CUSTOM, timestamp: raw.timestamp, data: { tag: ReplayTag.throttled, payload: filtered.report } });
     }
     if (!event) return;
-    if (event.type === FULL_SNAPSHOT) this.guard.snapshotTaken();
-    this.push(scrubEvent(event, this.scrub));
+    if (event.type === FULL_SNAPSHOT) this.#guard.snapshotTaken();
+    this.#push(scrubEvent(event, this.#scrub));
   }
 
-  private push(event: RrwebEvent): void {
-    for (const sealed of this.segmenter.push(event)) this.sealed(sealed);
+  #push(event: RrwebEvent): void {
+    for (const sealed of this.#segmenter.push(event)) this.#sealed(sealed);
   }
 
-  private sealed(segment: SealedSegment): void {
-    if (this.buffering) {
-      this.buffered.push(segment);
-      this.buffered = trimBuffer(this.buffered, Date.now(), this.options.bufferSeconds * 1000);
+  #sealed(segment: SealedSegment): void {
+    if (this.#buffering) {
+      this.#buffered.push(segment);
+      this.#buffered = trimBuffer(this.#buffered, Date.now(), this.#options.bufferSeconds * 1000);
     } else {
-      this.send(segment, false);
+      this.#send(segment, false);
     }
   }
 
-  private sealAndSend(pageHide: boolean): void {
-    const segment = this.segmenter.seal();
+  #sealAndSend(pageHide: boolean): void {
+    const segment = this.#segmenter.seal();
     if (!segment) return;
-    if (this.buffering) this.sealed(segment);
-    else this.send(segment, pageHide);
+    if (this.#buffering) this.#sealed(segment);
+    else this.#send(segment, pageHide);
   }
 
   /** Numbers the segment now (order of sealing = order of seq) and compresses it. */
-  private send(segment: SealedSegment, pageHide: boolean): void {
-    if (!this.sessionId) return;
-    const o: Outgoing = { segment, sessionId: this.sessionId, seq: this.seqs.next(this.sessionId), done: false };
-    if (pageHide || !this.compressor) {
-      this.emit(o, gzipNow(segment.json), 'gzip-json');
+  #send(segment: SealedSegment, pageHide: boolean): void {
+    if (!this.#sessionId) return;
+    const o: Outgoing = { segment, sessionId: this.#sessionId, seq: this.#seqs.next(this.#sessionId), done: false };
+    if (pageHide || !this.#compressor) {
+      this.#emit(o, gzipNow(segment.json), 'gzip-json');
       return;
     }
-    this.outgoing.push(o);
-    const compressor = this.compressor;
-    this.chain = this.chain.then(async () => {
+    this.#outgoing.push(o);
+    const compressor = this.#compressor;
+    this.#chain = this.#chain.then(async () => {
       if (o.done) return;
       let body: Uint8Array | string;
       let encoding: SegmentEncoding = 'gzip-json';
@@ -241,100 +244,90 @@ export class ReplayEngine {
         body = segment.json;
         encoding = 'json';
       }
-      if (!o.done) this.emit(o, body, encoding);
-      this.outgoing = this.outgoing.filter((x) => x !== o);
+      if (!o.done) this.#emit(o, body, encoding);
+      this.#outgoing = this.#outgoing.filter((x) => x !== o);
     });
   }
 
-  private emit(o: Outgoing, body: Uint8Array | string, encoding: SegmentEncoding): void {
+  #emit(o: Outgoing, body: Uint8Array | string, encoding: SegmentEncoding): void {
     o.done = true;
     let segment = o.segment;
     const size = typeof body === 'string' ? new TextEncoder().encode(body).length : body.length;
-    if (size > SegmentLimits.maxBodyBytes) {
+    if (size > this.#config.maxBodyBytes) {
       // One event too large to ever be accepted: say so in the recording instead of a silent gap.
       const marker = JSON.stringify([{ type: CUSTOM, timestamp: segment.firstTimestamp, data: { tag: ReplayTag.dropped, payload: { reason: 'too-large', bytes: size, events: segment.eventCount } } }]);
       segment = { json: marker, firstTimestamp: segment.firstTimestamp, lastTimestamp: segment.firstTimestamp, eventCount: 1, hasFullSnapshot: false };
       body = gzipNow(marker);
       encoding = 'gzip-json';
     }
-    const meta: SegmentMeta = {
+    this.#config.emitSegment({
       sessionId: o.sessionId,
-      windowId: this.windowId,
+      windowId: this.#windowId,
       seq: o.seq,
       firstTimestamp: segment.firstTimestamp,
       lastTimestamp: segment.lastTimestamp,
       eventCount: segment.eventCount,
       hasFullSnapshot: segment.hasFullSnapshot,
       encoding,
-      protocolVersion: PROTOCOL_VERSION,
-    };
-    this.config.logger.emit({
-      eventName: SEGMENT_EVENT_NAME,
-      timestamp: segment.firstTimestamp,
-      observedTimestamp: Date.now(),
-      attributes: segmentAttributes(meta),
-      body,
-      // A segment belongs to no single trace, whatever span is active right now.
-      context: ROOT_CONTEXT,
-    });
+    }, body);
   }
 
-  private pause(): void {
-    if (!this.stopRrweb || this.paused) return;
-    this.onEvent({ type: CUSTOM, timestamp: Date.now(), data: { tag: ReplayTag.paused, payload: { idleMs: this.options.idlePauseMs } } });
-    this.sealAndSend(false);
-    this.stopRecording();
-    this.paused = true;
+  #pause(): void {
+    if (!this.#stopRrweb || this.#paused) return;
+    this.#onEvent({ type: CUSTOM, timestamp: Date.now(), data: { tag: ReplayTag.paused, payload: { idleMs: this.#options.idlePauseMs } } });
+    this.#sealAndSend(false);
+    this.#stopRecording();
+    this.#paused = true;
   }
 
-  private resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
     // A fresh rrweb recording starts with Meta + FullSnapshot: a new seekable segment.
-    this.startRecording();
+    this.#startRecording();
   }
 
-  private onSessionChange(change: SessionChange): void {
+  #onSessionChange(change: SessionChange): void {
     if (change.type === 'end') {
-      if (change.session.id === this.sessionId) {
-        this.sealAndSend(false);
-        this.stopRecording();
-        this.sessionId = null;
-        this.buffered = [];
+      if (change.session.id === this.#sessionId) {
+        this.#sealAndSend(false);
+        this.#stopRecording();
+        this.#sessionId = null;
+        this.#buffered = [];
       }
       return;
     }
-    if (change.session.id === this.sessionId) return;
-    if (this.sessionId) {
-      this.sealAndSend(false);
-      this.stopRecording();
-      this.sessionId = null;
+    if (change.session.id === this.#sessionId) return;
+    if (this.#sessionId) {
+      this.#sealAndSend(false);
+      this.#stopRecording();
+      this.#sessionId = null;
     }
-    if (!this.paused) this.startRecording();
+    if (!this.#paused) this.#startRecording();
   }
 
-  private tick(): void {
-    if (!this.running) return;
+  #tick(): void {
+    if (!this.#running) return;
     const now = Date.now();
-    if (this.stopRrweb && this.sessionId && this.config.session.current().id !== this.sessionId) {
+    if (this.#stopRrweb && this.#sessionId && this.#config.session.current().id !== this.#sessionId) {
       // The session expired without telling us (e.g. max duration while the tab slept).
-      this.onSessionChange({ type: 'start', session: this.config.session.current() });
+      this.#onSessionChange({ type: 'start', session: this.#config.session.current() });
       return;
     }
-    if (this.guard.shouldResnapshot() && this.stopRrweb) {
-      const dropped = this.guard.droppedSinceSnapshot;
-      this.push({ type: CUSTOM, timestamp: now, data: { tag: ReplayTag.throttleEnd, payload: { dropped } } });
-      this.guard.snapshotTaken();
+    if (this.#guard.shouldResnapshot() && this.#stopRrweb) {
+      const dropped = this.#guard.droppedSinceSnapshot;
+      this.#push({ type: CUSTOM, timestamp: now, data: { tag: ReplayTag.throttleEnd, payload: { dropped } } });
+      this.#guard.snapshotTaken();
       record.takeFullSnapshot(true);
     }
-    if (now - this.lastInputAt >= this.options.idlePauseMs) this.pause();
+    if (now - this.#lastInputAt >= this.#options.idlePauseMs) this.#pause();
   }
 
-  private listen(): void {
+  #listen(): void {
     if (typeof window === 'undefined') return;
     const onInput = (): void => {
-      this.lastInputAt = Date.now();
-      if (this.paused) this.resume();
+      this.#lastInputAt = Date.now();
+      if (this.#paused) this.#resume();
     };
     for (const type of INPUT_EVENTS) window.addEventListener(type, onInput, { capture: true, passive: true });
     const onHide = (): void => void this.flush(true);
@@ -343,10 +336,10 @@ export class ReplayEngine {
     };
     window.addEventListener('pagehide', onHide);
     document.addEventListener('visibilitychange', onVisibility);
-    const flushTimer = setInterval(() => this.sealAndSend(false), Math.max(250, this.options.flushIntervalMs));
-    const tickTimer = setInterval(() => this.tick(), Math.max(100, Math.min(1000, this.options.idlePauseMs / 4)));
-    const unsubscribe = this.config.session.onChange((change) => this.onSessionChange(change));
-    this.cleanups.push(() => {
+    const flushTimer = setInterval(() => this.#sealAndSend(false), Math.max(250, this.#options.flushIntervalMs));
+    const tickTimer = setInterval(() => this.#tick(), Math.max(100, Math.min(1000, this.#options.idlePauseMs / 4)));
+    const unsubscribe = this.#config.session.onChange((change) => this.#onSessionChange(change));
+    this.#cleanups.push(() => {
       for (const type of INPUT_EVENTS) window.removeEventListener(type, onInput, { capture: true });
       window.removeEventListener('pagehide', onHide);
       document.removeEventListener('visibilitychange', onVisibility);

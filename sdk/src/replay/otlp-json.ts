@@ -36,7 +36,7 @@ export function encodeAnyValue(value: AnyValue | unknown): JsonAnyValue {
   return { stringValue: String(value) };
 }
 
-function encodeKeyValues(attributes: Attributes | Record<string, unknown>): { key: string; value: JsonAnyValue }[] {
+export function encodeKeyValues(attributes: Attributes | Record<string, unknown>): { key: string; value: JsonAnyValue }[] {
   const out: { key: string; value: JsonAnyValue }[] = [];
   for (const [key, value] of Object.entries(attributes)) {
     if (value !== undefined) out.push({ key, value: encodeAnyValue(value) });
@@ -73,33 +73,45 @@ function encodeLogRecord(record: ReadableLogRecord): Record<string, unknown> {
   return out;
 }
 
-/** The ExportLogsServiceRequest for `records`, grouped by resource and scope, as JSON text. */
-export function encodeLogsRequest(records: readonly ReadableLogRecord[]): string {
-  const byResource = new Map<unknown, Map<string, ReadableLogRecord[]>>();
-  for (const record of records) {
-    let scopes = byResource.get(record.resource);
-    if (!scopes) byResource.set(record.resource, (scopes = new Map()));
-    const scope = record.instrumentationScope;
+interface Grouped {
+  resource: { attributes: Attributes };
+  instrumentationScope: { name: string; version?: string; schemaUrl?: string };
+}
+
+/**
+ * The OTLP JSON nesting shared by logs and spans: items grouped by resource, then by
+ * scope, as `[{ resource, [scopeKey]: [{ scope, [itemsKey]: [...] }] }]`.
+ */
+export function groupByResourceAndScope<T extends Grouped>(items: readonly T[], scopeKey: string, itemsKey: string, encode: (item: T) => unknown): unknown[] {
+  const byResource = new Map<unknown, Map<string, T[]>>();
+  for (const item of items) {
+    let scopes = byResource.get(item.resource);
+    if (!scopes) byResource.set(item.resource, (scopes = new Map()));
+    const scope = item.instrumentationScope;
     const key = `${scope.name}\u0000${scope.version ?? ''}\u0000${scope.schemaUrl ?? ''}`;
     let list = scopes.get(key);
     if (!list) scopes.set(key, (list = []));
-    list.push(record);
+    list.push(item);
   }
-  const resourceLogs = [...byResource.values()].map((scopes) => {
-    const first = [...scopes.values()][0]![0]!;
+  return [...byResource.values()].map((scopes) => {
+    const lists = [...scopes.values()];
     return {
-      resource: { attributes: encodeKeyValues(first.resource.attributes) },
-      scopeLogs: [...scopes.values()].map((list) => {
+      resource: { attributes: encodeKeyValues(lists[0]![0]!.resource.attributes) },
+      [scopeKey]: lists.map((list) => {
         const scope = list[0]!.instrumentationScope;
         const encodedScope: Record<string, unknown> = { name: scope.name };
         if (scope.version) encodedScope.version = scope.version;
         return {
           scope: encodedScope,
-          logRecords: list.map(encodeLogRecord),
+          [itemsKey]: list.map(encode),
           ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}),
         };
       }),
     };
   });
-  return JSON.stringify({ resourceLogs });
+}
+
+/** The ExportLogsServiceRequest for `records`, grouped by resource and scope, as JSON text. */
+export function encodeLogsRequest(records: readonly ReadableLogRecord[]): string {
+  return JSON.stringify({ resourceLogs: groupByResourceAndScope(records, 'scopeLogs', 'logRecords', encodeLogRecord) });
 }

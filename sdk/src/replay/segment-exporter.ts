@@ -41,56 +41,62 @@ export interface SegmentExporterConfig {
 
 export type SendOutcome = 'sent' | 'rejected' | 'persisted' | 'lost';
 
-export class SegmentExporter implements LogRecordExporter {
-  private readonly config: SegmentExporterConfig;
-  private readonly store: RequestStore;
-  private readonly maxAttempts: number;
-  private readonly inFlight = new Set<Promise<SendOutcome>>();
-  private keepaliveBytes = 0;
-  private keepaliveCount = 0;
-  private stopped = false;
+/**
+ * The transport behind SegmentExporter and OtlpJsonSpanExporter: `encode` turns a batch
+ * into OTLP/JSON; sending, keepalive budget, retries and persistence are the same.
+ */
+export class OtlpJsonExporter<T> {
+  readonly #encodeBatch: (items: T[]) => string;
+  readonly #config: SegmentExporterConfig;
+  readonly #store: RequestStore;
+  readonly #maxAttempts: number;
+  readonly #inFlight = new Set<Promise<SendOutcome>>();
+  #keepaliveBytes = 0;
+  #keepaliveCount = 0;
+  #stopped = false;
 
-  constructor(config: SegmentExporterConfig) {
-    this.config = config;
-    this.maxAttempts = config.maxAttempts ?? 6;
-    this.store = config.store ?? (config.persistenceMaxBytes > 0 && typeof indexedDB !== 'undefined'
+  constructor(config: SegmentExporterConfig, encode: (items: T[]) => string) {
+    this.#encodeBatch = encode;
+    this.#config = config;
+    this.#maxAttempts = config.maxAttempts ?? 6;
+    this.#store = config.store ?? (config.persistenceMaxBytes > 0 && typeof indexedDB !== 'undefined'
       ? indexedDbRequestStore('otel-replay', config.persistenceMaxBytes)
       : memoryRequestStore(0));
     const resend = config.resendOnStart ?? typeof window !== 'undefined';
     if (resend) setTimeout(() => void this.resendPersisted(), 1000);
   }
 
-  export(logs: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
-    if (this.stopped) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('otel-replay: the segment exporter is shut down; records were not sent') });
+  export(items: T[], resultCallback: (result: ExportResult) => void): void {
+    if (this.#stopped) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error(`otel-replay: the exporter for ${this.#config.url} is shut down; records were not sent`) });
       return;
     }
-    const bodies = this.encode(logs);
-    const sends = bodies.map((body) => this.track(this.send(body, null)));
+    const bodies = this.#encode(items);
+    const sends = bodies.map((body) => this.#track(this.#send(body, null)));
     void Promise.all(sends).then((outcomes) => {
       const failed = outcomes.filter((o) => o !== 'sent');
       resultCallback(failed.length === 0
         ? { code: ExportResultCode.SUCCESS }
-        : { code: ExportResultCode.FAILED, error: new Error(`otel-replay: ${failed.length} of ${outcomes.length} upload(s) to ${this.config.url} failed (${failed.join(', ')}); persisted ones are retried on the next page load`) });
+        : { code: ExportResultCode.FAILED, error: new Error(`otel-replay: ${failed.length} of ${outcomes.length} upload(s) to ${this.#config.url} failed (${failed.join(', ')}); persisted ones are retried on the next page load`) });
     });
   }
 
   async forceFlush(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+    await Promise.all([...this.#inFlight]);
   }
 
   async shutdown(): Promise<void> {
-    this.stopped = true;
+    this.#stopped = true;
     await this.forceFlush();
   }
 
   /** Sends the bodies persisted by earlier page loads; resolves to how many were delivered. */
   async resendPersisted(): Promise<number> {
-    const maxAge = this.config.maxPersistedAgeMs ?? 24 * 3600_000;
-    const entries = await this.store.takeAll(maxAge);
+    const maxAge = this.#config.maxPersistedAgeMs ?? 24 * 3600_000;
+    const entries = await this.#store.takeAll(maxAge);
     let sent = 0;
     for (const entry of entries) {
-      if ((await this.track(this.send(entry.body, null))) === 'sent') sent++;
+      if ((await this.#track(this.#send(entry.body, null))) === 'sent') sent++;
     }
     return sent;
   }
@@ -99,40 +105,40 @@ export class SegmentExporter implements LogRecordExporter {
    * One request per body; a batch too large for keepalive is split so that at page hide
    * as many segments as possible still travel with keepalive.
    */
-  private encode(logs: ReadableLogRecord[]): string[] {
-    const body = encodeLogsRequest(logs);
-    if (logs.length <= 1 || byteLength(body) <= KEEPALIVE_BUDGET_BYTES) return [body];
-    const half = Math.ceil(logs.length / 2);
-    return [...this.encode(logs.slice(0, half)), ...this.encode(logs.slice(half))];
+  #encode(items: T[]): string[] {
+    const body = this.#encodeBatch(items);
+    if (items.length <= 1 || byteLength(body) <= KEEPALIVE_BUDGET_BYTES) return [body];
+    const half = Math.ceil(items.length / 2);
+    return [...this.#encode(items.slice(0, half)), ...this.#encode(items.slice(half))];
   }
 
-  private track(p: Promise<SendOutcome>): Promise<SendOutcome> {
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+  #track(p: Promise<SendOutcome>): Promise<SendOutcome> {
+    this.#inFlight.add(p);
+    void p.finally(() => this.#inFlight.delete(p));
     return p;
   }
 
-  private pageHidden(): boolean {
-    if (this.config.isPageHidden) return this.config.isPageHidden();
+  #pageHidden(): boolean {
+    if (this.#config.isPageHidden) return this.#config.isPageHidden();
     return typeof document !== 'undefined' && document.visibilityState === 'hidden';
   }
 
-  private async send(body: string, persistedId: number | null): Promise<SendOutcome> {
+  async #send(body: string, persistedId: number | null): Promise<SendOutcome> {
     const bytes = byteLength(body);
     let id = persistedId;
     for (let attempt = 0; ; attempt++) {
-      const keepalive = this.keepaliveCount < KEEPALIVE_MAX_IN_FLIGHT && this.keepaliveBytes + bytes <= KEEPALIVE_BUDGET_BYTES;
+      const keepalive = this.#keepaliveCount < KEEPALIVE_MAX_IN_FLIGHT && this.#keepaliveBytes + bytes <= KEEPALIVE_BUDGET_BYTES;
       // Without keepalive a request started while the page goes away is likely cancelled:
       // keep the body first, so the next load can send it.
-      if (!keepalive && id === null && this.pageHidden()) id = await this.store.put(body);
+      if (!keepalive && id === null && this.#pageHidden()) id = await this.#store.put(body);
       let status = 0;
       let retryAfter: string | null = null;
       if (keepalive) {
-        this.keepaliveBytes += bytes;
-        this.keepaliveCount++;
+        this.#keepaliveBytes += bytes;
+        this.#keepaliveCount++;
       }
       try {
-        const response = await this.post(body, keepalive);
+        const response = await this.#post(body, keepalive);
         status = response.status;
         retryAfter = response.headers.get('retry-after');
         // Drain the body so the connection is reusable; a partial success needs no action.
@@ -141,34 +147,41 @@ export class SegmentExporter implements LogRecordExporter {
         status = 0; // network error, CORS failure or aborted: retryable
       } finally {
         if (keepalive) {
-          this.keepaliveBytes -= bytes;
-          this.keepaliveCount--;
+          this.#keepaliveBytes -= bytes;
+          this.#keepaliveCount--;
         }
       }
       if (status >= 200 && status < 300) {
-        if (id !== null) await this.store.remove(id);
+        if (id !== null) await this.#store.remove(id);
         return 'sent';
       }
       if (status !== 0 && !isRetryableStatus(status)) {
         // 400/401/413/415/500: sending it again would fail again (docs/protocol.md §3).
-        if (id !== null) await this.store.remove(id);
+        if (id !== null) await this.#store.remove(id);
         return 'rejected';
       }
-      if (id === null) id = await this.store.put(body);
-      if (this.stopped || attempt + 1 >= this.maxAttempts || this.pageHidden()) return id !== null ? 'persisted' : 'lost';
-      await sleep(retryDelay(attempt, retryAfter, Date.now(), this.config.backoff ?? DEFAULT_BACKOFF));
+      if (id === null) id = await this.#store.put(body);
+      if (this.#stopped || attempt + 1 >= this.#maxAttempts || this.#pageHidden()) return id !== null ? 'persisted' : 'lost';
+      await sleep(retryDelay(attempt, retryAfter, Date.now(), this.#config.backoff ?? DEFAULT_BACKOFF));
     }
   }
 
-  private post(body: string, keepalive: boolean): Promise<Response> {
-    const doFetch = this.config.fetch ?? globalThis.fetch.bind(globalThis);
-    return context.with(suppressTracing(context.active()), () => doFetch(this.config.url, {
+  #post(body: string, keepalive: boolean): Promise<Response> {
+    const doFetch = this.#config.fetch ?? globalThis.fetch.bind(globalThis);
+    return context.with(suppressTracing(context.active()), () => doFetch(this.#config.url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...this.config.headers },
+      headers: { 'Content-Type': 'application/json', ...this.#config.headers },
       body,
       keepalive,
       credentials: 'omit',
     }));
+  }
+}
+
+/** Uploads replay segments (and any other log record given to it); see the top of this file. */
+export class SegmentExporter extends OtlpJsonExporter<ReadableLogRecord> implements LogRecordExporter {
+  constructor(config: SegmentExporterConfig) {
+    super(config, encodeLogsRequest);
   }
 }
 

@@ -26,42 +26,42 @@ export interface SegmenterOptions {
 }
 
 export class Segmenter {
-  private parts: string[] = [];
-  private types: number[] = [];
-  private first = 0;
-  private last = 0;
-  private chars = 0;
-  private readonly options: SegmenterOptions;
+  #parts: string[] = [];
+  #types: number[] = [];
+  #first = 0;
+  #last = 0;
+  #chars = 0;
+  readonly #options: SegmenterOptions;
 
   constructor(options: SegmenterOptions) {
-    this.options = options;
+    this.#options = options;
   }
 
   get size(): number {
-    return this.parts.length;
+    return this.#parts.length;
   }
 
   /** Adds an event; returns the segments sealed because of it (zero, one or two). */
   push(event: RrwebEvent): SealedSegment[] {
     const sealed: SealedSegment[] = [];
     const json = JSON.stringify(event);
-    const lastType = this.types[this.types.length - 1];
+    const lastType = this.#types[this.#types.length - 1];
     // A Meta opens a new segment; so does a FullSnapshot that does not follow its Meta.
     const opensSegment = event.type === META || (event.type === FULL_SNAPSHOT && lastType !== META);
     // A huge event travels alone, so the events before it are not held back by it.
-    const huge = json.length > this.options.maxRawChars / 2;
-    if (this.parts.length && (opensSegment || (huge && !(event.type === FULL_SNAPSHOT && lastType === META)))) {
+    const huge = json.length > this.#options.maxRawChars / 2;
+    if (this.#parts.length && (opensSegment || (huge && !(event.type === FULL_SNAPSHOT && lastType === META)))) {
       const s = this.seal();
       if (s) sealed.push(s);
     }
-    if (this.parts.length === 0) this.first = event.timestamp;
-    this.parts.push(json);
-    this.types.push(event.type);
+    if (this.#parts.length === 0) this.#first = event.timestamp;
+    this.#parts.push(json);
+    this.#types.push(event.type);
     // Clocks jump; the segment's range still has to be ordered (last >= first).
-    this.last = Math.max(this.first, event.timestamp);
-    this.chars += json.length + 1;
-    const onlyMeta = this.types.length === 1 && event.type === META;
-    if (!onlyMeta && this.chars >= this.options.maxRawChars) {
+    this.#last = Math.max(this.#first, event.timestamp);
+    this.#chars += json.length + 1;
+    const onlyMeta = this.#types.length === 1 && event.type === META;
+    if (!onlyMeta && this.#chars >= this.#options.maxRawChars) {
       const s = this.seal();
       if (s) sealed.push(s);
     }
@@ -70,25 +70,25 @@ export class Segmenter {
 
   /** Seals what is buffered (null when empty). */
   seal(): SealedSegment | null {
-    if (this.parts.length === 0) return null;
+    if (this.#parts.length === 0) return null;
     const segment: SealedSegment = {
-      json: `[${this.parts.join(',')}]`,
-      firstTimestamp: Math.floor(this.first),
-      lastTimestamp: Math.floor(this.last),
-      eventCount: this.parts.length,
-      hasFullSnapshot: startsWithFullSnapshot(this.types.slice(0, 2).map((type) => ({ type }))),
+      json: `[${this.#parts.join(',')}]`,
+      firstTimestamp: Math.floor(this.#first),
+      lastTimestamp: Math.floor(this.#last),
+      eventCount: this.#parts.length,
+      hasFullSnapshot: startsWithFullSnapshot(this.#types.slice(0, 2).map((type) => ({ type }))),
     };
-    this.parts = [];
-    this.types = [];
-    this.chars = 0;
+    this.#parts = [];
+    this.#types = [];
+    this.#chars = 0;
     return segment;
   }
 
   /** Drops what is buffered (a session ended before it could be sent). */
   clear(): void {
-    this.parts = [];
-    this.types = [];
-    this.chars = 0;
+    this.#parts = [];
+    this.#types = [];
+    this.#chars = 0;
   }
 }
 

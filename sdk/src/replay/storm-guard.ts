@@ -39,21 +39,22 @@ interface MutationData {
 }
 
 export class StormGuard {
-  private readonly perNode: number;
-  private readonly perBatch: number;
-  private readonly calmMs: number;
-  private readonly now: () => number;
+  readonly #perNode: number;
+  readonly #perBatch: number;
+  readonly #calmMs: number;
+  readonly #now: () => number;
+  /** Read by the memory-bound test. */
   private buckets = new Map<number, Bucket>();
-  private lastDropAt = 0;
-  private dirty = false;
+  #lastDropAt = 0;
+  #dirty = false;
   /** Mutations dropped since the last full snapshot. */
   droppedSinceSnapshot = 0;
 
   constructor(options: StormGuardOptions) {
-    this.perNode = Math.max(1, options.maxMutationsPerNodePerSecond);
-    this.perBatch = Math.max(1, options.maxMutationsPerBatch);
-    this.calmMs = options.calmMs ?? 1000;
-    this.now = options.now ?? Date.now;
+    this.#perNode = Math.max(1, options.maxMutationsPerNodePerSecond);
+    this.#perBatch = Math.max(1, options.maxMutationsPerBatch);
+    this.#calmMs = options.calmMs ?? 1000;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -68,16 +69,16 @@ export class StormGuard {
     const removes = data.removes ?? [];
     const texts = data.texts ?? [];
     const attributes = data.attributes ?? [];
-    const now = this.now();
+    const now = this.#now();
     const total = adds.length + removes.length + texts.length + attributes.length;
-    if (total > this.perBatch) {
-      this.markDropped(now, total);
+    if (total > this.#perBatch) {
+      this.#markDropped(now, total);
       return { event: null, report: { reason: 'batch-size', dropped: total, nodeIds: [] } };
     }
     const throttled = new Set<number>();
     const keep = (id: number): boolean => {
       if (throttled.has(id)) return false;
-      if (this.take(id, now)) return true;
+      if (this.#take(id, now)) return true;
       throttled.add(id);
       return false;
     };
@@ -88,7 +89,7 @@ export class StormGuard {
     const kept = keptAdds.length + keptRemoves.length + keptTexts.length + keptAttributes.length;
     if (kept === total) return { event, report: null };
     const dropped = total - kept;
-    this.markDropped(now, dropped);
+    this.#markDropped(now, dropped);
     const report: StormReport = { reason: 'node-rate', dropped, nodeIds: [...throttled].slice(0, 20) };
     if (kept === 0) return { event: null, report };
     return { event: { ...event, data: { ...data, adds: keptAdds, removes: keptRemoves, texts: keptTexts, attributes: keptAttributes } }, report };
@@ -96,34 +97,34 @@ export class StormGuard {
 
   /** True once mutations were dropped and none has been for `calmMs`: time for a full snapshot. */
   shouldResnapshot(): boolean {
-    return this.dirty && this.now() - this.lastDropAt >= this.calmMs;
+    return this.#dirty && this.#now() - this.#lastDropAt >= this.#calmMs;
   }
 
   /** Whether a storm is in progress or waiting to be repaired by a full snapshot. */
   isDirty(): boolean {
-    return this.dirty;
+    return this.#dirty;
   }
 
   /** Called when a full snapshot was taken: the replay is consistent again. */
   snapshotTaken(): void {
-    this.dirty = false;
+    this.#dirty = false;
     this.droppedSinceSnapshot = 0;
   }
 
-  private markDropped(now: number, count: number): void {
-    this.dirty = true;
-    this.lastDropAt = now;
+  #markDropped(now: number, count: number): void {
+    this.#dirty = true;
+    this.#lastDropAt = now;
     this.droppedSinceSnapshot += count;
   }
 
-  private take(id: number, now: number): boolean {
+  #take(id: number, now: number): boolean {
     let bucket = this.buckets.get(id);
     if (!bucket) {
-      if (this.buckets.size >= 10_000) this.forgetFullBuckets(now);
-      bucket = { tokens: this.perNode, at: now };
+      if (this.buckets.size >= 10_000) this.#forgetFullBuckets(now);
+      bucket = { tokens: this.#perNode, at: now };
       this.buckets.set(id, bucket);
     } else {
-      bucket.tokens = Math.min(this.perNode, bucket.tokens + ((now - bucket.at) / 1000) * this.perNode);
+      bucket.tokens = Math.min(this.#perNode, bucket.tokens + ((now - bucket.at) / 1000) * this.#perNode);
       bucket.at = now;
     }
     if (bucket.tokens < 1) return false;
@@ -132,9 +133,9 @@ export class StormGuard {
   }
 
   /** Buckets that have refilled carry no state worth keeping; bounds memory on huge pages. */
-  private forgetFullBuckets(now: number): void {
+  #forgetFullBuckets(now: number): void {
     for (const [id, b] of this.buckets) {
-      if (b.tokens + ((now - b.at) / 1000) * this.perNode >= this.perNode) this.buckets.delete(id);
+      if (b.tokens + ((now - b.at) / 1000) * this.#perNode >= this.#perNode) this.buckets.delete(id);
     }
     if (this.buckets.size >= 10_000) this.buckets.clear();
   }
