@@ -41,6 +41,8 @@ let pageOrigin = '';
 let bundleDir = '';
 /** Every /v1/logs body the browser sent, raw. */
 const bodies: Buffer[] = [];
+/** How many of the captured requests were sent with Content-Encoding: gzip. */
+let gzippedRequests = 0;
 
 before(async () => {
   bundleDir = mkdtempSync(path.join(os.tmpdir(), 'otel-replay-sdk-replay-'));
@@ -70,7 +72,10 @@ before(async () => {
   browser.context.on('request', (request) => {
     if (request.method() === 'POST' && request.url().endsWith('/v1/logs')) {
       const body = request.postDataBuffer();
-      if (body) bodies.push(body);
+      if (!body) return;
+      const gzip = request.headers()['content-encoding'] === 'gzip';
+      if (gzip) gzippedRequests++;
+      bodies.push(gzip ? gunzipSync(body) : body);
     }
   });
 });
@@ -173,6 +178,7 @@ test('a clicked and typed-in page reaches the receiver masked, and replays to th
 
   // Nothing sensitive in any request body, raw or inflated.
   assert.ok(bodies.length >= 1);
+  assert.ok(gzippedRequests >= 1, 'request bodies are gzipped whole (Content-Encoding: gzip)');
   for (const text of wireTexts()) for (const secret of SECRETS) assert.equal(text.includes(secret), false, `"${secret}" leaked in a request body`);
 
   // Replay: the Replayer rebuilds the same element structure as the live page, masked.

@@ -1,5 +1,5 @@
 // A small OTLP/JSON SpanExporter for the browser: spans grouped by resource and scope,
-// sent by the segment exporter's transport (fetch, keepalive within the browser's
+// sent by the segment exporter's transport (fetch, gzipped body, keepalive within the browser's
 // budget, retries on 429/502/503/504 honouring Retry-After, never traced itself; no
 // IndexedDB persistence for spans). It replaces
 // @opentelemetry/exporter-trace-otlp-http in init() because that exporter and its

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -30,6 +31,14 @@ function fakeFetch(answers: (Response | Error | (() => Promise<Response>))[]): {
   };
 }
 
+/** The request body as text, gunzipped when the request says Content-Encoding: gzip. */
+function bodyText(init: RequestInit): string {
+  const gzip = (init.headers as Record<string, string>)['Content-Encoding'] === 'gzip';
+  if (!gzip) return String(init.body);
+  assert.ok(init.body instanceof Uint8Array, 'a gzipped body is bytes');
+  return gunzipSync(init.body).toString('utf8');
+}
+
 function exportOnce(exporter: SegmentExporter, logs: ReadableLogRecord[]): Promise<ExportResult> {
   return new Promise((resolve) => exporter.export(logs, resolve));
 }
@@ -46,8 +55,8 @@ test('posts OTLP/JSON with the headers, keepalive when small, and reports succes
   assert.equal(call.url, 'http://127.0.0.1:1/v1/logs');
   assert.equal(call.init.method, 'POST');
   assert.equal(call.init.keepalive, true);
-  assert.deepEqual(call.init.headers, { 'Content-Type': 'application/json', Authorization: 'Bearer k' });
-  const body = JSON.parse(String(call.init.body)) as { resourceLogs: { scopeLogs: { logRecords: unknown[] }[] }[] };
+  assert.deepEqual(call.init.headers, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', Authorization: 'Bearer k' });
+  const body = JSON.parse(bodyText(call.init)) as { resourceLogs: { scopeLogs: { logRecords: unknown[] }[] }[] };
   assert.equal(body.resourceLogs[0]!.scopeLogs[0]!.logRecords.length, 2);
 });
 
@@ -96,12 +105,12 @@ test('after the last attempt the body stays persisted and the next page load sen
   assert.match(String(result.error?.message), /persisted/);
   assert.equal(down.calls.length, 3);
   assert.equal(store.entries.length, 1);
-  const sentBody = String(down.calls[0]!.init.body);
+  const sentBody = bodyText(down.calls[0]!.init);
   // "next page load": a new exporter over the same store
   const up = fakeFetch([]);
   const next = new SegmentExporter({ url: 'http://x/v1/logs', headers: {}, persistenceMaxBytes: 1e6, fetch: up.fetch, store, resendOnStart: false });
   assert.equal(await next.resendPersisted(), 1);
-  assert.equal(String(up.calls[0]!.init.body), sentBody, 'the same bytes, so the receiver deduplicates');
+  assert.equal(bodyText(up.calls[0]!.init), sentBody, 'the same request, so the receiver deduplicates');
   assert.equal(store.entries.length, 0);
 });
 
@@ -122,7 +131,8 @@ test('keepalive is used only within the 60 KiB / 9 request budget; a large hidde
   const slow = (): Promise<Response> => new Promise((resolve) => releases.push(() => resolve(new Response('{}', { status: 200 }))));
   const f = fakeFetch(Array.from({ length: 12 }, () => slow));
   let hidden = false;
-  const exporter = new SegmentExporter({ url: 'http://x/v1/logs', headers: {}, persistenceMaxBytes: 1e7, fetch: f.fetch, store, resendOnStart: false, isPageHidden: () => hidden });
+  // Uncompressed, so that body sizes are what the budget sees (compressed: the next test).
+  const exporter = new SegmentExporter({ url: 'http://x/v1/logs', headers: {}, persistenceMaxBytes: 1e7, fetch: f.fetch, store, resendOnStart: false, isPageHidden: () => hidden, compress: false });
   const pending: Promise<ExportResult>[] = [];
   for (let i = 0; i < 10; i++) pending.push(exportOnce(exporter, records(1, 100)));
   await new Promise((r) => setTimeout(r, 10));
@@ -146,7 +156,40 @@ test('a batch larger than the keepalive budget is split into several requests', 
   const result = await exportOnce(exporter, records(4, 30 * 1024));
   assert.equal(result.code, ExportResultCode.SUCCESS);
   assert.equal(f.calls.length, 4);
-  for (const c of f.calls) assert.ok(String(c.init.body).length < KEEPALIVE_BUDGET_BYTES);
+  for (const c of f.calls) assert.ok(bodyText(c.init).length < KEEPALIVE_BUDGET_BYTES);
+});
+
+test('bodies are gzipped whole and the keepalive budget counts the compressed bytes', async () => {
+  const f = fakeFetch([]);
+  const exporter = new SegmentExporter({ url: 'http://x/v1/logs', headers: {}, persistenceMaxBytes: 0, fetch: f.fetch, resendOnStart: false, isPageHidden: () => false });
+  // 100 KiB of text is over the keepalive budget uncompressed, far under it gzipped.
+  const result = await exportOnce(exporter, records(1, 100 * 1024));
+  assert.equal(result.code, ExportResultCode.SUCCESS);
+  assert.equal(f.calls.length, 1);
+  const init = f.calls[0]!.init;
+  assert.equal((init.headers as Record<string, string>)['Content-Encoding'], 'gzip');
+  assert.ok((init.body as Uint8Array).byteLength < 2048, `${(init.body as Uint8Array).byteLength} bytes sent`);
+  assert.equal(init.keepalive, true, 'the compressed size fits the keepalive budget');
+  const body = JSON.parse(bodyText(init)) as { resourceLogs: { scopeLogs: { logRecords: { body: { stringValue: string } }[] }[] }[] };
+  assert.equal(body.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body.stringValue.length, 100 * 1024);
+});
+
+test('at page hide the body is sent uncompressed and the fetch starts before export returns', () => {
+  const f = fakeFetch([]);
+  const exporter = new SegmentExporter({ url: 'http://x/v1/logs', headers: {}, persistenceMaxBytes: 0, fetch: f.fetch, resendOnStart: false, isPageHidden: () => true });
+  exporter.export(records(1), () => {});
+  assert.equal(f.calls.length, 1, 'no await before the fetch: the page may be gone after this task');
+  assert.deepEqual(f.calls[0]!.init.headers, { 'Content-Type': 'application/json' });
+  assert.equal(typeof f.calls[0]!.init.body, 'string');
+  assert.equal(f.calls[0]!.init.keepalive, true);
+});
+
+test('without CompressionStream bodies go uncompressed', async () => {
+  const f = fakeFetch([]);
+  const exporter = new SegmentExporter({ url: 'http://x/v1/logs', headers: {}, persistenceMaxBytes: 0, fetch: f.fetch, resendOnStart: false, isPageHidden: () => false, compress: false });
+  assert.equal((await exportOnce(exporter, records(1))).code, ExportResultCode.SUCCESS);
+  assert.deepEqual(f.calls[0]!.init.headers, { 'Content-Type': 'application/json' });
+  assert.equal(JSON.parse(String(f.calls[0]!.init.body)).resourceLogs.length, 1);
 });
 
 test('after shutdown nothing is sent and the caller is told', async () => {

@@ -5,6 +5,11 @@
 // Retry-After; a body that could not be delivered is kept in IndexedDB and sent on the
 // next page load. Our own uploads are never traced (suppressTracing), or every segment
 // upload would produce a fetch span that is itself exported.
+// Request bodies are gzipped whole with the browser's native CompressionStream (no
+// library, so no bundle cost) and sent with `Content-Encoding: gzip`: the segment gzip is
+// base64 inside OTLP/JSON and the resource/scope wrapper repeats on every request, so the
+// whole-body gzip is what brings the wire size near the segment gzip. Compression is async;
+// at page hide there is no time to wait for it, so bodies then go out uncompressed.
 
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
@@ -37,6 +42,8 @@ export interface SegmentExporterConfig {
   store?: RequestStore;
   fetch?: typeof fetch;
   isPageHidden?: () => boolean;
+  /** Gzip request bodies (default: when the runtime has CompressionStream). */
+  compress?: boolean;
 }
 
 export type SendOutcome = 'sent' | 'rejected' | 'persisted' | 'lost';
@@ -54,10 +61,19 @@ export class OtlpJsonExporter<T> {
   #keepaliveBytes = 0;
   #keepaliveCount = 0;
   #stopped = false;
+  readonly #compress: boolean;
+  /** Set from the start of pagehide (which fires while visibilityState is still 'visible') until pageshow. */
+  #leaving = false;
 
   constructor(config: SegmentExporterConfig, encode: (items: T[]) => string) {
     this.#encodeBatch = encode;
     this.#config = config;
+    this.#compress = config.compress ?? typeof CompressionStream !== 'undefined';
+    if (typeof addEventListener === 'function') {
+      // Capture, so it runs before the replay engine's own pagehide flush on the same target.
+      addEventListener('pagehide', () => { this.#leaving = true; }, { capture: true });
+      addEventListener('pageshow', () => { this.#leaving = false; }, { capture: true });
+    }
     this.#maxAttempts = config.maxAttempts ?? 6;
     this.#store = config.store ?? (config.persistenceMaxBytes > 0 && typeof indexedDB !== 'undefined'
       ? indexedDbRequestStore('otel-replay', config.persistenceMaxBytes)
@@ -120,11 +136,25 @@ export class OtlpJsonExporter<T> {
 
   #pageHidden(): boolean {
     if (this.#config.isPageHidden) return this.#config.isPageHidden();
-    return typeof document !== 'undefined' && document.visibilityState === 'hidden';
+    return this.#leaving || (typeof document !== 'undefined' && document.visibilityState === 'hidden');
+  }
+
+  /** The gzipped body, or the body as it is if compression fails. */
+  async #gzip(body: string): Promise<{ data: string | Uint8Array<ArrayBuffer>; gzip: boolean }> {
+    try {
+      const stream = new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'));
+      return { data: new Uint8Array(await new Response(stream).arrayBuffer()), gzip: true };
+    } catch {
+      return { data: body, gzip: false };
+    }
   }
 
   async #send(body: string, persistedId: number | null): Promise<SendOutcome> {
-    const bytes = byteLength(body);
+    // The persisted copy stays the uncompressed text; the keepalive budget counts what is sent.
+    // At page hide the fetch must start synchronously (the page may be gone after this
+    // task), so no await before it: the body goes as it is.
+    const wire = this.#compress && !this.#pageHidden() ? await this.#gzip(body) : { data: body, gzip: false };
+    const bytes = typeof wire.data === 'string' ? byteLength(wire.data) : wire.data.byteLength;
     let id = persistedId;
     for (let attempt = 0; ; attempt++) {
       const keepalive = this.#keepaliveCount < KEEPALIVE_MAX_IN_FLIGHT && this.#keepaliveBytes + bytes <= KEEPALIVE_BUDGET_BYTES;
@@ -138,7 +168,7 @@ export class OtlpJsonExporter<T> {
         this.#keepaliveCount++;
       }
       try {
-        const response = await this.#post(body, keepalive);
+        const response = await this.#post(wire.data, wire.gzip, keepalive);
         status = response.status;
         retryAfter = response.headers.get('retry-after');
         // Drain the body so the connection is reusable; a partial success needs no action.
@@ -166,11 +196,12 @@ export class OtlpJsonExporter<T> {
     }
   }
 
-  #post(body: string, keepalive: boolean): Promise<Response> {
+  #post(body: string | Uint8Array<ArrayBuffer>, gzip: boolean, keepalive: boolean): Promise<Response> {
     const doFetch = this.#config.fetch ?? globalThis.fetch.bind(globalThis);
+    const headers: Record<string, string> = gzip ? { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' } : { 'Content-Type': 'application/json' };
     return context.with(suppressTracing(context.active()), () => doFetch(this.#config.url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...this.#config.headers },
+      headers: { ...headers, ...this.#config.headers },
       body,
       keepalive,
       credentials: 'omit',

@@ -160,8 +160,10 @@ export interface Capture {
 export function captureOtlp(page: Page, receiverUrl: string, capture: Capture = { logs: [], spans: [], rawBodies: [], requestUrls: [] }): Capture {
   page.on('request', (req: Request) => {
     if (!req.url().startsWith(receiverUrl)) return;
-    const buf = req.postDataBuffer();
-    if (!buf) return;
+    const sent = req.postDataBuffer();
+    if (!sent) return;
+    // The SDK gzips whole request bodies (Content-Encoding: gzip) except at page hide.
+    const buf = req.headers()['content-encoding'] === 'gzip' ? gunzipSync(sent) : sent;
     capture.requestUrls.push(req.url());
     const text = buf.toString('utf8');
     let raw = text;
