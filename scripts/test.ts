@@ -28,6 +28,8 @@ const SUITES: Suite[] = [
   { name: 'sdk', cwd: 'sdk', patterns: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
   // Builds dist/ (a test checks it), typechecks with the plugin's tsconfig, then runs Jest.
   { name: 'grafana-plugin', cwd: 'grafana-plugin', patterns: [], runner: 'jest' },
+  // The built plugin in real Chromium against a real receiver (builds dist/ itself when stale).
+  { name: 'grafana-plugin-browser', cwd: 'grafana-plugin', patterns: ['harness/**/*.test.ts'] },
 ];
 
 function checkNode(): void {

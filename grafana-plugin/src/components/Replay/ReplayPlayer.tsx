@@ -69,6 +69,8 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   const current = useRef<number | undefined>(initialAt);
   const loader = useRef<PlaybackLoader | null>(null);
   const pendingSeek = useRef<number | undefined>(initialAt);
+  /** A moment asked for that the stream has not reached yet (see onStart). */
+  const deferredSeek = useRef<number | undefined>(undefined);
   const [status, setStatus] = useState<'loading' | 'playing' | 'error'>('loading');
   const [error, setError] = useState<Error | null>(null);
   const [problems, setProblems] = useState<RecordingProblem[]>([]);
@@ -81,6 +83,12 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     if (target.current) {
       target.current.innerHTML = '';
     }
+  };
+
+  /** Goes to a deferred moment after the events just added have reached the player (it adds them in a microtask). */
+  const gotoDeferred = (target: number) => {
+    deferredSeek.current = undefined;
+    void Promise.resolve().then(() => player.current?.goto(Math.max(0, target - base.current), autoPlay));
   };
 
   useEffect(() => {
@@ -104,7 +112,16 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         });
         const seekTo = pendingSeek.current;
         pendingSeek.current = undefined;
-        p.goto(seekTo !== undefined ? Math.max(0, seekTo - base.current) : 0, autoPlay);
+        deferredSeek.current = undefined;
+        if (seekTo !== undefined && seekTo > events[events.length - 1]!.timestamp) {
+          // rrweb cannot start at a moment it has no events for yet: events added later behind
+          // the play head go to its virtual DOM and are never drawn. Show the snapshot now and
+          // go to the moment once the stream has reached it.
+          deferredSeek.current = seekTo;
+          p.goto(0, false);
+        } else {
+          p.goto(seekTo !== undefined ? Math.max(0, seekTo - base.current) : 0, autoPlay);
+        }
         setStatus('playing');
         if (!firstFrame) {
           firstFrame = true;
@@ -115,6 +132,10 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         for (const e of events) {
           player.current?.addEvent(e);
         }
+        const target = deferredSeek.current;
+        if (target !== undefined && events.length > 0 && events[events.length - 1]!.timestamp >= target) {
+          gotoDeferred(target);
+        }
       },
       onProblem(problem) {
         setProblems((prev) => {
@@ -123,7 +144,11 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           return next;
         });
       },
-      onEnd() {},
+      onEnd() {
+        if (deferredSeek.current !== undefined) {
+          gotoDeferred(deferredSeek.current);
+        }
+      },
       onError(err) {
         setError(err);
         setStatus('error');
@@ -149,6 +174,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         return;
       }
       current.current = atMs;
+      deferredSeek.current = undefined;
       if (player.current && l.hasLoaded(atMs)) {
         player.current.goto(Math.max(0, atMs - base.current), true);
         callbacks.current.onTime?.(atMs);
