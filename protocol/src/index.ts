@@ -6,3 +6,4 @@ export * from './framing.ts';
 export * from './index-row.ts';
 export * from './rrweb.ts';
 export * from './legacy.ts';
+export * from './query-api.ts';

@@ -2,51 +2,24 @@
 // stored segment's bytes are. One interface, two engines chosen by configuration:
 // SQLite (embedded default) and PostgreSQL (several receivers behind a load balancer).
 
-import type { LegacyChunk, SegmentIndexRow } from '@otel-replay/protocol';
+import type { LegacyChunk, SegmentIndexRow, SessionSummary } from '@otel-replay/protocol';
+
+export type { SessionSummary };
 
 /**
  * What one request taught us about one session, already summed by the ingest pipeline.
  * Counters are deltas to add; strings are "latest known" values (null = unknown, keep
  * what the index has); timestamps widen first/last seen.
  */
-export interface SessionActivity {
-  tenant: string;
-  sessionId: string;
-  /** Epoch ms of the earliest and latest evidence (in a delta: in this delta). */
-  firstSeen: number;
-  lastSeen: number;
-  service: string | null;
-  userId: string | null;
-  /** The first page-view URL (in a delta: becomes the entry URL if the session has none). */
-  entryUrl: string | null;
-  /** Distinct page URLs seen (the index keeps a bounded distinct list). */
-  urls: string[];
-  browser: string | null;
-  os: string | null;
-  device: string | null;
-  userAgent: string | null;
-  pageViews: number;
-  clicks: number;
-  errors: number;
-  rageClicks: number;
-  deadClicks: number;
-  networkFailures: number;
-  consoleErrors: number;
-  /** Spans seen (network and other). */
-  spans: number;
-  /**
-   * Replay segments stored by this delta (0 when none). The ingest pipeline leaves these
-   * two at 0: insertSegments counts stored segments itself, in the rows' transaction.
-   */
-  segments: number;
-  replayBytes: number;
-}
+/**
+ * What one request taught us about one session, already summed by the ingest pipeline:
+ * the summary's fields as a delta. Counters are added; strings are "latest known" values
+ * (null = unknown, keep what the index has); firstSeen/lastSeen widen the session's span;
+ * entryUrl becomes the entry URL if the session has none; urls join a bounded distinct
+ * list. `segments` and `replayBytes` stay 0 here: insertSegments counts them with the rows.
+ */
+export interface SessionActivity extends Omit<SessionSummary, 'durationMs' | 'hasReplay'> {}
 
-/** What the index returns for a session: its accumulated activity plus derived fields. */
-export interface SessionSummary extends SessionActivity {
-  durationMs: number;
-  hasReplay: boolean;
-}
 
 export type SessionSortField = 'firstSeen' | 'lastSeen' | 'duration' | 'errors' | 'pageViews' | 'clicks';
 

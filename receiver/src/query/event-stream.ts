@@ -5,17 +5,10 @@
 
 import type { PlaybackPlan, PlaybackStep } from './playback-plan.ts';
 import { readAhead } from './read-ahead.ts';
-import type { RrwebEvent, SegmentOutcome } from './segment-reader.ts';
-import type { SegmentIndexRow } from '@otel-replay/protocol';
+import type { SegmentOutcome } from './segment-reader.ts';
+import type { PlaybackLine, SegmentIndexRow } from '@otel-replay/protocol';
 
-export type PlaybackLine =
-  | { type: 'start'; sessionId: string; windowId: string; at: number; fromSeq: number; fromTimestamp: number }
-  | { type: 'segment'; seq: number; firstTimestamp: number; lastTimestamp: number; events: RrwebEvent[] }
-  | { type: 'gap'; fromSeq: number; toSeq: number }
-  | { type: 'damaged'; seq: number; reason: string }
-  /** The store became unreachable mid-stream: the stream ends here without `end`; retry later. */
-  | { type: 'error'; reason: string; retryable: boolean }
-  | { type: 'end'; segments: number };
+export type { PlaybackLine };
 
 /** Segments read ahead of the one being sent. */
 export const READ_AHEAD = 4;

@@ -4,37 +4,9 @@
 // Order is by (window, seq), never by timestamp, and a missing seq is a gap, never hidden.
 
 import { nextSeq } from '@otel-replay/protocol';
-import type { SegmentIndexRow } from '@otel-replay/protocol';
+import type { SegmentIndexRow, SeqGap, TimelineSegment, WindowDetail } from '@otel-replay/protocol';
 
-export interface SeqGap {
-  /** First and last missing seq, inclusive. */
-  fromSeq: number;
-  toSeq: number;
-}
-
-export interface TimelineSegment {
-  seq: number;
-  firstTimestamp: number;
-  lastTimestamp: number;
-  eventCount: number;
-  hasFullSnapshot: boolean;
-  /** Stored (gzip) bytes. */
-  length: number;
-}
-
-export interface WindowDetail {
-  windowId: string;
-  firstTimestamp: number;
-  lastTimestamp: number;
-  segmentCount: number;
-  eventCount: number;
-  bytes: number;
-  /** firstTimestamp of every segment that starts with a full snapshot (where playback can start). */
-  fullSnapshots: number[];
-  /** Missing seqs between the first and last stored seq. */
-  gaps: SeqGap[];
-  segments: TimelineSegment[];
-}
+export type { SeqGap, TimelineSegment, WindowDetail };
 
 /** The gap between two consecutive stored segments of a window, if any (see protocol's nextSeq). */
 export function gapBetween(windowId: string, prev: { seq: number; eventCount: number }, cur: { seq: number }): SeqGap | null {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SegmentIndexRow } from '@otel-replay/protocol';
+import type { SegmentIndexRow, SessionDetail, SessionSearchResult } from '@otel-replay/protocol';
 import { InvalidSessionQueryError } from '../index/search.ts';
 import type { SessionIndex } from '../index/session-index.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
@@ -112,7 +112,8 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryDeps): Promis
   app.get<{ Querystring: RawQuery }>('/sessions', { schema: { querystring: searchQuerySchema } }, async (request) => {
     const query = parseSearchParams(request.query, tenantOf(request), now());
     const page = await index.searchSessions(query);
-    return { sessions: page.sessions, total: page.total, limit: query.limit, offset: query.offset };
+    const result: SessionSearchResult = { sessions: page.sessions, total: page.total, limit: query.limit, offset: query.offset };
+    return result;
   });
 
   app.get<{ Params: SessionParams }>('/sessions/:sessionId', async (request, reply) => {
@@ -120,7 +121,8 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryDeps): Promis
     const sessionId = pathId('session id', request.params.sessionId);
     const [session, rows] = await Promise.all([index.getSession(tenant, sessionId), index.listSegments(tenant, sessionId)]);
     if (!session) return notFound(reply, `session ${sessionId} not found; it may be outside retention or belong to another tenant`);
-    return { ...session, windows: describeWindows(rows) };
+    const detail: SessionDetail = { ...session, windows: describeWindows(rows) };
+    return detail;
   });
 
   app.get<{ Params: SegmentParams }>('/sessions/:sessionId/segments/:windowId/:seq', async (request, reply) => {

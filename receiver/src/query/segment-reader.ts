@@ -6,7 +6,7 @@
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import type { SegmentIndexRow } from '@otel-replay/protocol';
+import type { RrwebEvent, SegmentIndexRow } from '@otel-replay/protocol';
 import { isGzip } from '@otel-replay/protocol';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { ObjectNotFoundError, StoreUnavailableError } from '../storage/object-store.ts';
@@ -19,12 +19,7 @@ const gunzipAsync = promisify(gunzip);
  */
 export const MAX_SEGMENT_JSON_BYTES = 64 * 1024 * 1024;
 
-/** An rrweb event as far as replay needs to trust it: a numeric type and timestamp. */
-export interface RrwebEvent {
-  type: number;
-  timestamp: number;
-  [key: string]: unknown;
-}
+export type { RrwebEvent };
 
 export type SegmentOutcome = { ok: true; row: SegmentIndexRow; events: RrwebEvent[] } | { ok: false; row: SegmentIndexRow; reason: string };
 
