@@ -60,8 +60,8 @@ const stripRrwebCanvasWorker: Plugin = {
   },
 };
 
-const common: BuildOptions = {
-  entryPoints: [entry],
+/** How every browser bundle of the SDK is built (the benchmarks bundle with these too). */
+export const BROWSER_BUILD_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'browser',
   // Class private fields and static blocks run natively (Chrome 94, Firefox 93, Safari 16.4).
@@ -74,16 +74,17 @@ const common: BuildOptions = {
   define: { 'process.env.NODE_ENV': '"production"' },
 };
 
+const common: BuildOptions = { ...BROWSER_BUILD_OPTIONS, entryPoints: [entry] };
+
 function gz(file: string): number {
   return gzipSync(readFileSync(file), { level: 9 }).length;
 }
 
-/** Eager = the entry chunk and every chunk it imports statically; whole = every JS output. */
-function sizes(metafile: Metafile, outdir: string): { wholeMinGz: number; eagerMinGz: number; wholeMin: number; eagerMin: number; chunks: Record<string, number> } {
+/** The outputs loaded eagerly: the entry chunk and every chunk it imports statically. */
+export function eagerOutputs(metafile: Metafile): Set<string> {
   const outputs = metafile.outputs;
-  const rel = (p: string): string => path.relative(outdir, path.resolve(sdkDir, p));
   const entryOut = Object.entries(outputs).find(([, o]) => o.entryPoint)?.[0];
-  if (!entryOut) throw new Error('sdk build: no entry output in the metafile; cannot measure the eager part');
+  if (!entryOut) throw new Error('no entry output in the esbuild metafile; cannot tell the eager part');
   const eager = new Set<string>();
   const visit = (p: string): void => {
     if (eager.has(p)) return;
@@ -91,6 +92,14 @@ function sizes(metafile: Metafile, outdir: string): { wholeMinGz: number; eagerM
     for (const i of outputs[p]?.imports ?? []) if (i.kind === 'import-statement' && outputs[i.path]) visit(i.path);
   };
   visit(entryOut);
+  return eager;
+}
+
+/** Eager = eagerOutputs(); whole = every JS output. */
+function sizes(metafile: Metafile, outdir: string): { wholeMinGz: number; eagerMinGz: number; wholeMin: number; eagerMin: number; chunks: Record<string, number> } {
+  const outputs = metafile.outputs;
+  const rel = (p: string): string => path.relative(outdir, path.resolve(sdkDir, p));
+  const eager = eagerOutputs(metafile);
   let wholeMinGz = 0, eagerMinGz = 0, wholeMin = 0, eagerMin = 0;
   const chunks: Record<string, number> = {};
   for (const p of Object.keys(outputs)) {

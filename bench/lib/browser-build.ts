@@ -2,50 +2,21 @@
 // from sources (never from sdk/dist, which other work rebuilds at any moment): the SDK's
 // script-tag build for the page benchmarks, a script exposing @rrweb/record, and min+gz
 // sizes of code-split baseline bundles (whole = every chunk, eager = the entry and what
-// it imports statically). The settings follow sdk/build.ts (its OTel de-duplication;
-// not its size-only trims, which change no behaviour); the SDK's own size figures come
-// from sdk/build.ts's measureSizes().
+// it imports statically). The settings are sdk/build.ts's own (BROWSER_BUILD_OPTIONS);
+// the SDK's size figures come from sdk/build.ts's measureSizes().
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import type { BuildOptions, Metafile, Plugin } from 'esbuild';
+import type { BuildOptions, Metafile } from 'esbuild';
+import { BROWSER_BUILD_OPTIONS, eagerOutputs } from '../../sdk/build.ts';
 import { removeTempDir, tempDir } from './processes.ts';
 
 export const SDK_DIR = path.resolve(import.meta.dirname, '..', '..', 'sdk');
 export const SDK_ENTRY = path.join(SDK_DIR, 'src', 'index.ts');
-/** sdk/build.ts gives the XHR instrumentation (2.x core line) this shim when it exists. */
-const XHR_CORE_SHIM = path.join(SDK_DIR, 'src', 'network', 'xhr-core.ts');
-
-/**
- * The same de-duplication sdk/build.ts applies: npm nests exact-pinned copies of the OTel
- * core packages under the instrumentations; every import of them resolves to the copy the
- * SDK itself depends on (the XHR instrumentation keeps its own core, which it needs).
- */
-const SHARED = /^@opentelemetry\/(api|core|instrumentation|web-common|sdk-trace|sdk-logs|resources|semantic-conventions)$/;
-export const dedupeOtel: Plugin = {
-  name: 'dedupe-otel',
-  setup(b) {
-    b.onResolve({ filter: SHARED }, async (args) => {
-      if (args.pluginData === 'dedupe') return undefined;
-      if (args.path === '@opentelemetry/core' && args.importer.includes('instrumentation-xml-http-request')) return existsSync(XHR_CORE_SHIM) ? { path: XHR_CORE_SHIM } : undefined;
-      const r = await b.resolve(args.path, { resolveDir: SDK_DIR, kind: args.kind, pluginData: 'dedupe' });
-      if (r.errors.length) return undefined;
-      return r.external ? { path: args.path, external: true } : { path: r.path };
-    });
-  },
-};
-
-const COMMON: BuildOptions = {
-  bundle: true,
-  platform: 'browser',
-  target: ['es2022'],
-  legalComments: 'none',
-  logLevel: 'silent',
-  plugins: [dedupeOtel],
-  define: { 'process.env.NODE_ENV': '"production"' },
-};
+/** sdk/build.ts's browser options (its OTel de-duplication included), quiet for benchmarks. */
+const COMMON: BuildOptions = { ...BROWSER_BUILD_OPTIONS, sourcemap: false, logLevel: 'silent' };
 
 /** An entry given as source text, resolved as if it were a file in sdk/ (so sdk's dependency versions are used). */
 export interface SourceEntry {
@@ -88,19 +59,6 @@ function gz(bytes: Buffer): number {
   return gzipSync(bytes, { level: 9 }).length;
 }
 
-function eagerOutputs(metafile: Metafile): Set<string> {
-  const outputs = metafile.outputs;
-  const entryOut = Object.entries(outputs).find(([, o]) => o.entryPoint)?.[0];
-  if (!entryOut) throw new Error('bench: the bundle has no entry output in its metafile; cannot tell the eager part');
-  const eager = new Set<string>();
-  const visit = (p: string): void => {
-    if (eager.has(p)) return;
-    eager.add(p);
-    for (const i of outputs[p]?.imports ?? []) if (i.kind === 'import-statement' && outputs[i.path]) visit(i.path);
-  };
-  visit(entryOut);
-  return eager;
-}
 
 /** Bundles `entry` as code-split, minified ESM (everything inlined) in a temp dir and measures it. */
 export async function measureBundle(entry: string | SourceEntry): Promise<BundleSize> {

@@ -3,18 +3,17 @@
 // session or persisted segment leaks from one run into the next — per run, and the
 // renderer main thread's CPU and busy time read over CDP (Performance.getMetrics).
 
-import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../receiver/test/helpers/chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, requireChromium } from '../../receiver/test/helpers/chromium.ts';
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: install it with apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  requireChromium();
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     timeout: 30_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: CHROMIUM_ARGS,
   });
 }
 

@@ -5,7 +5,7 @@
 // default). The clock makes the replayed DOM say which moment is on screen.
 
 import { gzipSync } from 'node:zlib';
-import { PROTOCOL_VERSION } from '@otel-replay/protocol';
+import { segmentMetaOf } from '@otel-replay/protocol';
 import type { Segment } from '@otel-replay/protocol';
 import { segmentsRequest } from '../../receiver/test/helpers/otlp-json.ts';
 
@@ -92,17 +92,7 @@ export function recordingSegments(plan: RecordingPlan): Segment[] {
     if (events.length === 0) continue;
     const json = JSON.stringify(events);
     segments.push({
-      meta: {
-        sessionId: plan.sessionId,
-        windowId: plan.windowId ?? 'tab-1',
-        seq: segments.length,
-        firstTimestamp: events[0]!.timestamp,
-        lastTimestamp: events[events.length - 1]!.timestamp,
-        eventCount: events.length,
-        hasFullSnapshot: full,
-        encoding: 'gzip-json',
-        protocolVersion: PROTOCOL_VERSION,
-      },
+      meta: segmentMetaOf(events, { sessionId: plan.sessionId, windowId: plan.windowId ?? 'tab-1', seq: segments.length }, 'gzip-json'),
       body: new Uint8Array(gzipSync(json)),
     });
   }

@@ -34,10 +34,10 @@
 //   window seq advances by the event count: the next segment has seq = seq + eventCount,
 //   anything larger is a gap.
 
-import { MAX_EPOCH_MS, RrwebEventType, isRrwebEvent, startsWithFullSnapshot } from './rrweb.ts';
+import { MAX_EPOCH_MS, RrwebEventType, isRrwebEvent, segmentMetaOf } from './rrweb.ts';
 import type { RrwebEvent } from './rrweb.ts';
-import { PROTOCOL_VERSION, ProtocolError, SegmentLimits, checkId, describeValue } from './segment.ts';
-import type { AttributeValue, Attributes, Segment, SegmentMeta } from './segment.ts';
+import { ProtocolError, SegmentLimits, checkId, describeValue } from './segment.ts';
+import type { AttributeValue, Attributes, Segment } from './segment.ts';
 
 /** The four attributes that mark and number a legacy record. */
 export const LegacyAttr = {
@@ -373,23 +373,7 @@ function toSegment(sessionId: string, windowId: string, run: { input: LegacySegm
     at += r.json.length;
   });
   body[at] = 0x5d; // ]
-  let min = Infinity;
-  let max = -Infinity;
-  for (const r of run) {
-    min = Math.min(min, r.input.event.timestamp);
-    max = Math.max(max, r.input.event.timestamp);
-  }
-  const meta: SegmentMeta = {
-    sessionId,
-    windowId,
-    seq: run[0]!.input.eventNumber,
-    firstTimestamp: Math.floor(min),
-    lastTimestamp: Math.floor(max),
-    eventCount: run.length,
-    hasFullSnapshot: startsWithFullSnapshot(run.map((r) => r.input.event)),
-    encoding: 'json',
-    protocolVersion: PROTOCOL_VERSION,
-  };
+  const meta = segmentMetaOf(run.map((r) => r.input.event), { sessionId, windowId, seq: run[0]!.input.eventNumber }, 'json');
   return { meta, body };
 }
 

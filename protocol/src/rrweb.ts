@@ -3,6 +3,9 @@
 // query API share `startsWithFullSnapshot`, so "this segment has a full snapshot" means
 // the same thing everywhere.
 
+import { PROTOCOL_VERSION } from './segment.ts';
+import type { SegmentEncoding, SegmentMeta } from './segment.ts';
+
 /** rrweb's `EventType` values (rrweb 1.x and 2.x agree on these). */
 export const RrwebEventType = {
   DomContentLoaded: 0,
@@ -42,4 +45,28 @@ export function startsWithFullSnapshot(events: readonly { type: number }[]): boo
   const first = events[0]?.type;
   if (first === RrwebEventType.FullSnapshot) return true;
   return first === RrwebEventType.Meta && events[1]?.type === RrwebEventType.FullSnapshot;
+}
+
+/**
+ * The metadata of a segment holding `events` (in recorded order): first/last timestamps
+ * are the earliest and latest event times (clocks can step back), and the full-snapshot
+ * flag follows startsWithFullSnapshot. Used by the legacy mapping and by test and
+ * benchmark recordings, so every producer derives it the same way.
+ */
+export function segmentMetaOf(events: readonly RrwebEvent[], where: { sessionId: string; windowId: string; seq: number }, encoding: SegmentEncoding): SegmentMeta {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of events) {
+    if (e.timestamp < first) first = e.timestamp;
+    if (e.timestamp > last) last = e.timestamp;
+  }
+  return {
+    ...where,
+    firstTimestamp: Math.floor(first),
+    lastTimestamp: Math.floor(last),
+    eventCount: events.length,
+    hasFullSnapshot: startsWithFullSnapshot(events),
+    encoding,
+    protocolVersion: PROTOCOL_VERSION,
+  };
 }

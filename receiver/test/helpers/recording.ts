@@ -2,10 +2,10 @@
 // incremental mutations) gzipped the way the SDK sends them.
 
 import { gzipSync } from 'node:zlib';
-import { PROTOCOL_VERSION } from '@otel-replay/protocol';
-import type { Segment, SegmentMeta } from '@otel-replay/protocol';
+import { segmentMetaOf } from '@otel-replay/protocol';
+import type { RrwebEvent, Segment } from '@otel-replay/protocol';
 
-export interface RrwebEvent { type: number; timestamp: number; data: unknown }
+export type { RrwebEvent };
 
 /** `count` events starting at `start` ms; the first two are Meta + FullSnapshot when `full`. */
 export function rrwebEvents(start: number, count: number, full: boolean, label = 'x'): RrwebEvent[] {
@@ -25,17 +25,7 @@ export function makeSegment(opts: { sessionId: string; windowId?: string; seq: n
   const events = rrwebEvents(opts.start, count, full, opts.label);
   const json = JSON.stringify(events);
   const encoding = opts.encoding ?? 'gzip-json';
-  const meta: SegmentMeta = {
-    sessionId: opts.sessionId,
-    windowId: opts.windowId ?? 'w1',
-    seq: opts.seq,
-    firstTimestamp: events[0]!.timestamp,
-    lastTimestamp: events[events.length - 1]!.timestamp,
-    eventCount: events.length,
-    hasFullSnapshot: full,
-    encoding,
-    protocolVersion: PROTOCOL_VERSION,
-  };
+  const meta = segmentMetaOf(events, { sessionId: opts.sessionId, windowId: opts.windowId ?? 'w1', seq: opts.seq }, encoding);
   const body = encoding === 'gzip-json' ? new Uint8Array(gzipSync(json)) : new TextEncoder().encode(json);
   return { segment: { meta, body }, events, json };
 }

@@ -7,6 +7,7 @@
 import { context as contextApi, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { AnyValue, Attributes, Context, HrTime, Logger, LogRecord, LoggerProvider, SeverityNumber, SpanContext, TimeInput } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { ScopedProvider } from './scoped-provider.ts';
 
 /** What a record needs of a resource: the attributes exporters send. */
 export interface LogResource {
@@ -113,33 +114,15 @@ class SimpleLogger implements Logger {
   }
 }
 
-export class SimpleLoggerProvider implements LoggerProvider {
-  readonly resource: LogResource;
-  readonly processors: LogRecordProcessor[];
+export class SimpleLoggerProvider extends ScopedProvider<LogRecordProcessor, SimpleLogger> implements LoggerProvider {
   readonly attributeCountLimit: number;
-  isShutdown = false;
-  readonly #loggers = new Map<string, SimpleLogger>();
 
   constructor(config: SimpleLoggerProviderConfig) {
-    this.resource = config.resource;
-    this.processors = config.processors;
+    super(config.resource, config.processors);
     this.attributeCountLimit = config.attributeCountLimit ?? 128;
   }
 
   getLogger(name: string, version?: string, options?: { schemaUrl?: string }): Logger {
-    const key = `${name}@${version ?? ''}:${options?.schemaUrl ?? ''}`;
-    let logger = this.#loggers.get(key);
-    if (!logger) this.#loggers.set(key, (logger = new SimpleLogger(this, { name, version, schemaUrl: options?.schemaUrl })));
-    return logger;
-  }
-
-  async forceFlush(): Promise<void> {
-    await Promise.all(this.processors.map((p) => p.forceFlush()));
-  }
-
-  async shutdown(): Promise<void> {
-    if (this.isShutdown) return;
-    this.isShutdown = true;
-    await Promise.all(this.processors.map((p) => p.shutdown()));
+    return this.scoped(name, version, options, (scope) => new SimpleLogger(this, scope));
   }
 }

@@ -13,6 +13,7 @@ import type {
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { toHrTime } from './logger-provider.ts';
+import { ScopedProvider } from './scoped-provider.ts';
 import type { LogResource } from './logger-provider.ts';
 
 const LIMIT = 128;
@@ -200,32 +201,13 @@ export interface SimpleTracerProviderConfig {
   spanProcessors: SpanProcessor[];
 }
 
-export class SimpleTracerProvider implements TracerProvider {
-  readonly resource: LogResource;
-  readonly processors: SpanProcessor[];
-  isShutdown = false;
-  readonly #tracers = new Map<string, SimpleTracer>();
-
+export class SimpleTracerProvider extends ScopedProvider<SpanProcessor, SimpleTracer> implements TracerProvider {
   constructor(config: SimpleTracerProviderConfig) {
-    this.resource = config.resource;
-    this.processors = config.spanProcessors;
+    super(config.resource, config.spanProcessors);
   }
 
   getTracer(name: string, version?: string, options?: { schemaUrl?: string }): Tracer {
-    const key = `${name}@${version ?? ''}:${options?.schemaUrl ?? ''}`;
-    let tracer = this.#tracers.get(key);
-    if (!tracer) this.#tracers.set(key, (tracer = new SimpleTracer(this, { name, version, schemaUrl: options?.schemaUrl })));
-    return tracer;
-  }
-
-  async forceFlush(): Promise<void> {
-    await Promise.all(this.processors.map((p) => p.forceFlush()));
-  }
-
-  async shutdown(): Promise<void> {
-    if (this.isShutdown) return;
-    this.isShutdown = true;
-    await Promise.all(this.processors.map((p) => p.shutdown()));
+    return this.scoped(name, version, options, (scope) => new SimpleTracer(this, scope));
   }
 }
 
