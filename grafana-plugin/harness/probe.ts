@@ -4,8 +4,12 @@
 import type { Page } from 'playwright-core';
 import { clockSeconds } from './recording.ts';
 
-/** The iframe rrweb-player rebuilds the recorded page in (testIds.player.container). */
-export const REPLAY_IFRAME = '[data-testid="data-testid replay-player"] iframe';
+/** The player's container (testIds.player.container). */
+export const REPLAY_PLAYER = '[data-testid="data-testid replay-player"]';
+/** The iframe rrweb-player rebuilds the recorded page in. */
+export const REPLAY_IFRAME = `${REPLAY_PLAYER} iframe`;
+/** The player once its current events stream has been read to its `end` line. */
+export const REPLAY_STREAM_COMPLETE = `${REPLAY_PLAYER}[data-stream="complete"]`;
 
 /**
  * Runs `source` (a function expression, as text) in the page with `arg`. Text keeps browser

@@ -19,7 +19,7 @@ import { buildHarness, ensurePluginBuilt, pluginDir } from './build.ts';
 import type { HarnessBundle } from './build.ts';
 import { routeDatasources } from './datasources.ts';
 import type { DatasourceFixtures } from './datasources.ts';
-import { REPLAY_IFRAME, waitForClock } from './probe.ts';
+import { REPLAY_IFRAME, REPLAY_STREAM_COMPLETE, waitForClock } from './probe.ts';
 import { TITLE_TEXT, ingestRecording, recordingSegments } from './recording.ts';
 import { PLUGIN_ID, RECEIVER_PROXY_PREFIX, startHarnessServer } from './server.ts';
 import type { HarnessServer } from './server.ts';
@@ -116,6 +116,8 @@ test('the Session page shows the first frame, seeks and links a span to Explore'
   await waitForClock(page, 90, 96);
   assert.equal(events.length, 2, 'the seek outside what was loaded reloaded the recording');
   assert.equal(events[1]!.searchParams.get('at'), String(START + 90_000));
+  // ...and that load reads its stream to the end line.
+  await assert.doesNotReject(page.locator(REPLAY_STREAM_COMPLETE).waitFor({ state: 'attached', timeout: 15_000 }));
 
   mkdirSync(artifacts, { recursive: true });
   const shot = path.join(artifacts, 'session-page.png');

@@ -26,36 +26,46 @@ export function toPlaybackLine(value: unknown, lineNo: number): PlaybackLine {
   return value as PlaybackLine;
 }
 
+/**
+ * Splits the byte stream into lines (cheap, done as chunks arrive) and parses a line only
+ * when asked (the costly part), so the caller can spread parsing over several tasks and keep
+ * the page responsive while a long recording streams in.
+ */
 export class NdjsonDecoder {
   private buffer = '';
   private lineNo = 0;
   private readonly decoder = new TextDecoder();
 
-  /** Lines completed by this chunk. */
-  push(chunk: Uint8Array | string): PlaybackLine[] {
+  /** The non-empty lines completed by this chunk, unparsed and in order. */
+  push(chunk: Uint8Array | string): string[] {
     this.buffer += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    const out: PlaybackLine[] = [];
-    let nl = this.buffer.indexOf('\n');
+    const out: string[] = [];
+    // Scan by index and cut the buffer once: slicing the rest after every line would copy a
+    // multi-megabyte chunk once per line.
+    let from = 0;
+    let nl = this.buffer.indexOf('\n', from);
     while (nl >= 0) {
-      const line = this.buffer.slice(0, nl).trim();
-      this.buffer = this.buffer.slice(nl + 1);
+      const line = this.buffer.slice(from, nl).trim();
       if (line) {
-        out.push(this.parse(line));
+        out.push(line);
       }
-      nl = this.buffer.indexOf('\n');
+      from = nl + 1;
+      nl = this.buffer.indexOf('\n', from);
     }
+    this.buffer = this.buffer.slice(from);
     return out;
   }
 
   /** The last line when the stream did not end with a newline. */
-  flush(): PlaybackLine[] {
+  flush(): string[] {
     this.buffer += this.decoder.decode();
     const line = this.buffer.trim();
     this.buffer = '';
-    return line ? [this.parse(line)] : [];
+    return line ? [line] : [];
   }
 
-  private parse(line: string): PlaybackLine {
+  /** One line as a playback line; lines must be parsed in the order push/flush handed them out. */
+  parse(line: string): PlaybackLine {
     this.lineNo++;
     let value: unknown;
     try {

@@ -5,6 +5,7 @@
 // the nearest full snapshot before the target.
 import type { RrwebEvent } from '../types';
 import type { ReceiverClient } from './receiver';
+import { afterNextPaint } from './yield';
 
 export interface RecordingProblem {
   kind: 'gap' | 'damaged' | 'error';
@@ -50,7 +51,9 @@ export class PlaybackLoader {
   constructor(
     private readonly client: ReceiverClient,
     private readonly sessionId: string,
-    private readonly handlers: PlaybackHandlers
+    private readonly handlers: PlaybackHandlers,
+    /** Waits until the first frame is on screen before the rest of the stream is handled. */
+    private readonly paint: () => Promise<void> = afterNextPaint
   ) {}
 
   /** True when `atMs` is inside what the current load has already handed to the player. */
@@ -82,21 +85,24 @@ export class PlaybackLoader {
     let lastSegmentEnd: number | undefined;
     const live = () => this.abort === abort;
 
-    const flush = () => {
+    /** Hands pending events to the player; after the first frame, waits for it to be painted. */
+    const flush = (): Promise<void> | undefined => {
       if (!pending.length) {
-        return;
+        return undefined;
       }
       if (!started) {
         if (!playable(pending)) {
-          return;
+          return undefined;
         }
         started = true;
         this.loadedFrom = pending[0]!.timestamp;
         this.handlers.onStart(pending, { windowId: window ?? '', at, baseTimestamp: pending[0]!.timestamp });
-      } else {
-        this.handlers.onEvents(pending);
+        pending = [];
+        return this.paint();
       }
+      this.handlers.onEvents(pending);
       pending = [];
+      return undefined;
     };
 
     try {
@@ -105,7 +111,7 @@ export class PlaybackLoader {
         { at, window },
         (line) => {
           if (!live()) {
-            return;
+            return undefined;
           }
           switch (line.type) {
             case 'start':
@@ -116,8 +122,7 @@ export class PlaybackLoader {
               pending.push(...line.events);
               this.loadedUntil = Math.max(this.loadedUntil, line.lastTimestamp);
               lastSegmentEnd = line.lastTimestamp;
-              flush();
-              break;
+              return flush();
             case 'gap':
               this.handlers.onProblem({ kind: 'gap', fromSeq: line.fromSeq, toSeq: line.toSeq, at: lastSegmentEnd });
               break;
@@ -137,6 +142,7 @@ export class PlaybackLoader {
               ended = true;
               break;
           }
+          return undefined;
         },
         abort.signal
       );

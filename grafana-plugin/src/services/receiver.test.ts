@@ -15,19 +15,34 @@ function streamResponse(chunks: string[], status = 200): Response {
 }
 
 describe('NDJSON decoding', () => {
+  const parsed = (d: NdjsonDecoder, lines: string[]) => lines.map((l) => d.parse(l));
+
   it('hands out lines as soon as they are complete, across chunk boundaries', () => {
     const d = new NdjsonDecoder();
-    expect(d.push('{"type":"sta')).toEqual([]);
-    expect(d.push('rt","windowId":"w"}\n{"type":"gap","fromSeq":1,')).toEqual([{ type: 'start', windowId: 'w' }]);
-    expect(d.push('"toSeq":2}\n\n')).toEqual([{ type: 'gap', fromSeq: 1, toSeq: 2 }]);
-    expect(d.push('{"type":"end","segments":1}')).toEqual([]);
-    expect(d.flush()).toEqual([{ type: 'end', segments: 1 }]);
+    expect(parsed(d, d.push('{"type":"sta'))).toEqual([]);
+    expect(parsed(d, d.push('rt","windowId":"w"}\n{"type":"gap","fromSeq":1,'))).toEqual([{ type: 'start', windowId: 'w' }]);
+    expect(parsed(d, d.push('"toSeq":2}\n\n'))).toEqual([{ type: 'gap', fromSeq: 1, toSeq: 2 }]);
+    expect(parsed(d, d.push('{"type":"end","segments":1}'))).toEqual([]);
+    expect(parsed(d, d.flush())).toEqual([{ type: 'end', segments: 1 }]);
+  });
+
+  it('splits a chunk of many lines in order, keeping the unfinished tail', () => {
+    const d = new NdjsonDecoder();
+    const many = Array.from({ length: 500 }, (_, i) => `{"type":"gap","fromSeq":${i},"toSeq":${i}}`).join('\n');
+    const lines = d.push(`${many}\n{"type":"end"`);
+    expect(lines).toHaveLength(500);
+    expect(d.parse(lines[499]!)).toEqual({ type: 'gap', fromSeq: 499, toSeq: 499 });
+    expect(d.push(',"segments":0}\n')).toEqual(['{"type":"end","segments":0}']);
   });
 
   it('refuses bad lines with the line number', () => {
-    expect(() => new NdjsonDecoder().push('{"type":"end"}\nnot json\n')).toThrow(/line 2 is not valid JSON/);
-    expect(() => new NdjsonDecoder().push('{"type":"bogus"}\n')).toThrow(StreamFormatError);
-    expect(() => new NdjsonDecoder().push('{"type":"segment"}\n')).toThrow(/without an events array/);
+    const all = (text: string) => {
+      const d = new NdjsonDecoder();
+      return parsed(d, d.push(text));
+    };
+    expect(() => all('{"type":"end"}\nnot json\n')).toThrow(/line 2 is not valid JSON/);
+    expect(() => all('{"type":"bogus"}\n')).toThrow(StreamFormatError);
+    expect(() => all('{"type":"segment"}\n')).toThrow(/without an events array/);
   });
 });
 
@@ -44,7 +59,9 @@ describe('receiver client', () => {
       ]);
     });
     const client = createReceiverClient({ fetch: fetchFn as unknown as typeof fetch });
-    await client.streamEvents('s/1', { at: 5.4, window: 'w' }, (l) => lines.push(l));
+    await client.streamEvents('s/1', { at: 5.4, window: 'w' }, (l) => {
+      lines.push(l);
+    });
     expect(urls).toEqual(['/api/plugin-proxy/otel-replay-app/receiver/api/v1/sessions/s%2F1/events?at=5&window=w']);
     expect(lines.map((l) => l.type)).toEqual(['start', 'segment', 'end']);
   });

@@ -4,6 +4,7 @@
 import { QUERY_API_PREFIX, RECEIVER_PROXY_BASE } from '../constants';
 import type { PlaybackLine, SessionDetail, SessionPage } from '../types';
 import { NdjsonDecoder } from './ndjson';
+import { TaskSlicer } from './yield';
 
 export class ReceiverError extends Error {
   override readonly name = 'ReceiverError';
@@ -49,11 +50,14 @@ export interface EventsRequest {
 export interface ReceiverClient {
   searchSessions(params: URLSearchParams, signal?: AbortSignal): Promise<SessionPage>;
   getSession(sessionId: string, signal?: AbortSignal): Promise<SessionDetail>;
-  /** Calls onLine for each line as it arrives; resolves when the stream ends. */
+  /**
+   * Calls onLine for each line as it arrives; resolves when the stream ends. When onLine
+   * returns a promise, the next line waits for it (e.g. until a first frame has been painted).
+   */
   streamEvents(
     sessionId: string,
     request: EventsRequest,
-    onLine: (line: PlaybackLine) => void,
+    onLine: (line: PlaybackLine) => void | Promise<void>,
     signal?: AbortSignal
   ): Promise<void>;
   exportUrl(sessionId: string): string;
@@ -114,11 +118,19 @@ export function createReceiverClient(options: ReceiverClientOptions = {}): Recei
         );
       }
       const decoder = new NdjsonDecoder();
+      const slice = new TaskSlicer();
+      const hand = async (lines: string[]) => {
+        for (const line of lines) {
+          const wait = onLine(decoder.parse(line));
+          if (wait) {
+            await wait;
+          }
+          await slice.maybeYield();
+        }
+      };
       if (!res.body) {
         // Environments without streaming bodies still work, just without early frames.
-        for (const line of [...decoder.push(await res.text()), ...decoder.flush()]) {
-          onLine(line);
-        }
+        await hand([...decoder.push(await res.text()), ...decoder.flush()]);
         return;
       }
       const reader = res.body.getReader();
@@ -127,13 +139,9 @@ export function createReceiverClient(options: ReceiverClientOptions = {}): Recei
         if (done) {
           break;
         }
-        for (const line of decoder.push(value)) {
-          onLine(line);
-        }
+        await hand(decoder.push(value));
       }
-      for (const line of decoder.flush()) {
-        onLine(line);
-      }
+      await hand(decoder.flush());
     },
   };
 }

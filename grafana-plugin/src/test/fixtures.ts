@@ -159,6 +159,8 @@ export function fakeClient(
     detail?: SessionDetail;
     fail?: Error;
     lines?: (at?: number) => PlaybackLine[];
+    /** The session summary answers only once this settles. */
+    detailGate?: Promise<unknown>;
   } = {}
 ): FakeClient {
   const searches: URLSearchParams[] = [];
@@ -180,6 +182,7 @@ export function fakeClient(
       };
     },
     async getSession() {
+      await opts.detailGate;
       if (opts.fail) {
         throw opts.fail;
       }

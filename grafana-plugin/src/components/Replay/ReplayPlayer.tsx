@@ -30,6 +30,8 @@ export interface ReplayPlayerProps {
   autoPlay?: boolean;
   width?: number;
   height?: number;
+  /** The window (tab) being played, as the receiver chose it when windowId is not given. */
+  onWindow?: (windowId: string) => void;
   /** Epoch ms of the frame on screen, while playing or after a seek. */
   onTime?: (atMs: number) => void;
   onProblems?: (problems: RecordingProblem[]) => void;
@@ -58,6 +60,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     autoPlay = true,
     width = 1024,
     height = 576,
+    onWindow,
     onTime,
     onProblems,
     onFirstFrame,
@@ -72,10 +75,12 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   /** A moment asked for that the stream has not reached yet (see onStart). */
   const deferredSeek = useRef<number | undefined>(undefined);
   const [status, setStatus] = useState<'loading' | 'playing' | 'error'>('loading');
+  /** Whether the current load's stream has been read to its end (`end` line: complete). */
+  const [stream, setStream] = useState<'streaming' | 'complete' | 'incomplete'>('streaming');
   const [error, setError] = useState<Error | null>(null);
   const [problems, setProblems] = useState<RecordingProblem[]>([]);
-  const callbacks = useRef({ onTime, onProblems, onFirstFrame });
-  callbacks.current = { onTime, onProblems, onFirstFrame };
+  const callbacks = useRef({ onWindow, onTime, onProblems, onFirstFrame });
+  callbacks.current = { onWindow, onTime, onProblems, onFirstFrame };
 
   const destroyPlayer = () => {
     player.current?.$destroy();
@@ -101,6 +106,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           return;
         }
         base.current = info.baseTimestamp;
+        callbacks.current.onWindow?.(info.windowId);
         const p = createPlayer({ target: target.current, events, width, height, autoPlay: false });
         player.current = p;
         p.addEventListener('ui-update-current-time', (e) => {
@@ -144,7 +150,8 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
           return next;
         });
       },
-      onEnd() {
+      onEnd(complete) {
+        setStream(complete ? 'complete' : 'incomplete');
         if (deferredSeek.current !== undefined) {
           gotoDeferred(deferredSeek.current);
         }
@@ -156,6 +163,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     });
     loader.current = l;
     setStatus('loading');
+    setStream('streaming');
     setError(null);
     setProblems([]);
     void l.load(initialAt, windowId);
@@ -183,6 +191,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       // Outside what is loaded: reload from the nearest full snapshot at or before atMs.
       pendingSeek.current = atMs;
       setProblems([]);
+      setStream('streaming');
       void l.load(atMs, windowId);
     },
     [windowId]
@@ -212,6 +221,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       <div
         data-testid={testIds.player.container}
         data-status={status}
+        data-stream={stream}
         className={styles.player}
         tabIndex={0}
         role="region"

@@ -120,6 +120,26 @@ describe('Session page', () => {
     await waitFor(() => expect(players[1]!.gotos.at(-1)).toEqual({ offset: 2000, play: true }));
   });
 
+  it('draws the first frame before the session summary has answered', async () => {
+    let answer: () => void = () => {};
+    const client = fakeClient({ detailGate: new Promise<void>((resolve) => (answer = resolve)) });
+    renderSession(client);
+    await waitFor(() => expect(screen.getByTestId(testIds.player.container)).toHaveAttribute('data-status', 'playing'));
+    expect(client.streams).toEqual([{ at: undefined, window: undefined }]);
+    expect(screen.queryByTestId(testIds.session.export)).toBeNull();
+    answer();
+    expect(await screen.findByTestId(testIds.session.export)).toBeInTheDocument();
+    // The summary arriving does not restart the stream.
+    expect(client.streams).toHaveLength(1);
+  });
+
+  it('replaces the player when the summary says the session has no recording', async () => {
+    const d = detail();
+    renderSession(fakeClient({ detail: { ...d, hasReplay: false, windows: [] } }));
+    expect(await screen.findByText('This session has no replay')).toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.player.container)).toBeNull();
+  });
+
   it('links each span to its trace in Explore', async () => {
     renderSession(fakeClient());
     const link = await screen.findByTestId(testIds.timeline.explore);

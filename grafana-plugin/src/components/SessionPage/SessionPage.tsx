@@ -47,7 +47,10 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
   const { client, settings } = useAppContext();
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
-  const [windowId, setWindowId] = useState<string | undefined>();
+  /** The tab picked by the viewer; until then the receiver picks (the one playing at `t`, else the first). */
+  const [chosenWindow, setChosenWindow] = useState<string | undefined>();
+  /** The tab the player is streaming, as the events stream's start line names it. */
+  const [playingWindow, setPlayingWindow] = useState<string | undefined>();
   const [currentMs, setCurrentMs] = useState<number | undefined>(initialAt);
   const [problems, setProblems] = useState<RecordingProblem[]>([]);
   const player = useRef<ReplayPlayerHandle>(null);
@@ -57,15 +60,10 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
     setLoad({ state: 'loading' });
     client
       .getSession(sessionId, abort.signal)
-      .then((session) => {
-        if (!abort.signal.aborted) {
-          setWindowId(chooseWindow(session, initialAt));
-          setLoad({ state: 'done', session });
-        }
-      })
+      .then((session) => !abort.signal.aborted && setLoad({ state: 'done', session }))
       .catch((error: Error) => !abort.signal.aborted && setLoad({ state: 'error', error }));
     return () => abort.abort();
-  }, [client, sessionId, initialAt, attempt]);
+  }, [client, sessionId, attempt]);
 
   const session = load.state === 'done' ? load.session : null;
   const telemetryWindow = useMemo(
@@ -77,9 +75,6 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
   );
   const { entries, sources } = useSessionTelemetry(settings, telemetryWindow);
 
-  if (load.state === 'loading') {
-    return <Loading text={`Loading session ${sessionId}…`} />;
-  }
   if (load.state === 'error') {
     return (
       <ErrorState
@@ -90,8 +85,12 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
       />
     );
   }
-  const s = load.session;
-  const window = s.windows.find((w) => w.windowId === windowId);
+  const s = session;
+  const windowId = chosenWindow ?? playingWindow ?? (s ? chooseWindow(s, initialAt) : undefined);
+  const window = s?.windows.find((w) => w.windowId === windowId);
+  // The player starts streaming at once, beside the session summary: the first frame does
+  // not wait for the summary. Only a summary that says there is no recording replaces it.
+  const noReplay = s !== null && s.windows.length === 0;
   const orgId = config.bootData?.user?.orgId;
   const seek = (ms: number) => {
     setCurrentMs(ms);
@@ -100,51 +99,12 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
 
   return (
     <div data-testid={testIds.session.container}>
-      <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
-        <div className={styles.facts}>
-          <strong>{s.userId ?? 'anonymous'}</strong>
-          <span>{dateTimeFormat(s.firstSeen)}</span>
-          <span>{formatDuration(s.durationMs)}</span>
-          {s.service && <span>{s.service}</span>}
-          {s.browser && <span>{[s.browser, s.os].filter(Boolean).join(' on ')}</span>}
-          <span>{s.pageViews} pages</span>
-          <span className={s.errors ? styles.error : undefined}>{s.errors} errors</span>
-          {settings.tenant && <span>tenant {settings.tenant}</span>}
-        </div>
-        <Stack gap={1}>
-          <LinkButton variant="secondary" icon="arrow-left" href={sessionsPath()}>
-            Sessions
-          </LinkButton>
-          {settings.lokiUid && (
-            <LinkButton
-              variant="secondary"
-              icon="compass"
-              href={logsExploreUrl({
-                lokiUid: settings.lokiUid,
-                sessionId: s.sessionId,
-                service: s.service,
-                fromMs: s.firstSeen,
-                toMs: s.lastSeen,
-                orgId,
-              })}
-            >
-              Logs in Explore
-            </LinkButton>
-          )}
-          {s.hasReplay && (
-            <LinkButton
-              variant="secondary"
-              icon="download-alt"
-              href={client.exportUrl(s.sessionId)}
-              download={`session-${s.sessionId}.html`}
-              data-testid={testIds.session.export}
-            >
-              Export HTML
-            </LinkButton>
-          )}
-        </Stack>
-      </Stack>
-      {s.windows.length > 1 && (
+      {s ? (
+        <SessionFacts session={s} tenant={settings.tenant} lokiUid={settings.lokiUid} orgId={orgId} exportUrl={client.exportUrl(s.sessionId)} />
+      ) : (
+        <Loading text={`Loading session ${sessionId}…`} />
+      )}
+      {s && s.windows.length > 1 && (
         <RadioButtonGroup
           className={styles.windows}
           options={s.windows.map((w, i) => ({
@@ -153,54 +113,98 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
             description: `${formatDuration(w.lastTimestamp - w.firstTimestamp)}, from ${dateTimeFormat(w.firstTimestamp)}`,
           }))}
           value={windowId}
-          onChange={setWindowId}
+          onChange={setChosenWindow}
         />
       )}
       <div className={styles.layout}>
         <div className={styles.replay}>
-          {window ? (
+          {noReplay ? (
+            <Empty message="This session has no replay">
+              The SDK sent events and spans for it but no recording (replay off, sampled out or blocked).
+            </Empty>
+          ) : (
             <>
               <ReplayPlayer
                 ref={player}
                 client={client}
-                sessionId={s.sessionId}
-                windowId={window.windowId}
-                initialAt={
-                  initialAt !== undefined && initialAt >= window.firstTimestamp && initialAt <= window.lastTimestamp
-                    ? initialAt
-                    : undefined
-                }
+                sessionId={sessionId}
+                windowId={chosenWindow}
+                initialAt={initialAt}
+                onWindow={setPlayingWindow}
                 onTime={setCurrentMs}
                 onProblems={setProblems}
               />
-              <RecordingStrip window={window} problems={problems} currentMs={currentMs} onSeek={seek} />
+              {window && <RecordingStrip window={window} problems={problems} currentMs={currentMs} onSeek={seek} />}
             </>
-          ) : (
-            <Empty message="This session has no replay">
-              The SDK sent events and spans for it but no recording (replay off, sampled out or blocked).
-            </Empty>
           )}
         </div>
-        <Timeline
-          entries={entries}
-          startMs={window?.firstTimestamp ?? s.firstSeen}
-          currentMs={currentMs}
-          sources={sources}
-          onSelect={(e) => seek(e.time)}
-          exploreUrl={(e) =>
-            settings.tempoUid && e.traceId
-              ? traceExploreUrl({
-                  tempoUid: settings.tempoUid,
-                  traceId: e.traceId,
-                  fromMs: e.time,
-                  toMs: e.time + (e.durationMs ?? 0),
-                  orgId,
-                })
-              : undefined
-          }
-        />
+        {s && (
+          <Timeline
+            entries={entries}
+            startMs={window?.firstTimestamp ?? s.firstSeen}
+            currentMs={currentMs}
+            sources={sources}
+            onSelect={(e) => seek(e.time)}
+            exploreUrl={(e) =>
+              settings.tempoUid && e.traceId
+                ? traceExploreUrl({
+                    tempoUid: settings.tempoUid,
+                    traceId: e.traceId,
+                    fromMs: e.time,
+                    toMs: e.time + (e.durationMs ?? 0),
+                    orgId,
+                  })
+                : undefined
+            }
+          />
+        )}
       </div>
     </div>
+  );
+}
+
+/** The session's summary line and its actions (back to the list, logs in Explore, export). */
+function SessionFacts(props: { session: SessionDetail; tenant?: string; lokiUid?: string; orgId?: number; exportUrl: string }) {
+  const { session: s, tenant, lokiUid, orgId, exportUrl } = props;
+  const styles = useStyles2(getStyles);
+  return (
+    <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
+      <div className={styles.facts}>
+        <strong>{s.userId ?? 'anonymous'}</strong>
+        <span>{dateTimeFormat(s.firstSeen)}</span>
+        <span>{formatDuration(s.durationMs)}</span>
+        {s.service && <span>{s.service}</span>}
+        {s.browser && <span>{[s.browser, s.os].filter(Boolean).join(' on ')}</span>}
+        <span>{s.pageViews} pages</span>
+        <span className={s.errors ? styles.error : undefined}>{s.errors} errors</span>
+        {tenant && <span>tenant {tenant}</span>}
+      </div>
+      <Stack gap={1}>
+        <LinkButton variant="secondary" icon="arrow-left" href={sessionsPath()}>
+          Sessions
+        </LinkButton>
+        {lokiUid && (
+          <LinkButton
+            variant="secondary"
+            icon="compass"
+            href={logsExploreUrl({ lokiUid, sessionId: s.sessionId, service: s.service, fromMs: s.firstSeen, toMs: s.lastSeen, orgId })}
+          >
+            Logs in Explore
+          </LinkButton>
+        )}
+        {s.hasReplay && (
+          <LinkButton
+            variant="secondary"
+            icon="download-alt"
+            href={exportUrl}
+            download={`session-${s.sessionId}.html`}
+            data-testid={testIds.session.export}
+          >
+            Export HTML
+          </LinkButton>
+        )}
+      </Stack>
+    </Stack>
   );
 }
 
