@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import vm from 'node:vm';
-import type { SegmentIndexRow } from '@otel-replay/protocol';
+import type { RrwebEvent, SegmentIndexRow } from '@otel-replay/protocol';
 import type { SessionSummary } from '../index/session-index.ts';
 import { EXPORT_CSP, escapeHtml, formatDuration, jsonForScript, renderExportHtml } from './export-html.ts';
 import type { ExportWindow } from './export-html.ts';
@@ -42,6 +42,11 @@ async function ownMarkup(html: string): Promise<string> {
   return html.replace(assets.js, '').replace(assets.css, '').replace(/<script type="application\/json"[^>]*>[\s\S]*?<\/script>/g, '<script type="application/json"></script>');
 }
 
+/** A good outcome as the segment reader returns it (events plus their stored JSON). */
+function good(r: SegmentIndexRow, events: RrwebEvent[]): SegmentOutcome & { ok: true } {
+  return { ok: true, row: r, events, json: JSON.stringify(events) };
+}
+
 function dataOf(html: string, id: string): unknown {
   const m = new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html);
   assert.ok(m, `no data script ${id}`);
@@ -50,9 +55,9 @@ function dataOf(html: string, id: string): unknown {
 
 test('the export inlines the player and every window\'s events, and escapes recorded text', async () => {
   const w1 = [
-    { ok: true as const, row: row('w1', 0), events: [{ type: 4, timestamp: 1, data: { href: 'https://shop.example/' } }, { type: 2, timestamp: 2, data: { text: HOSTILE } }] },
-    { ok: true as const, row: row('w1', 1), events: [] },
-    { ok: true as const, row: row('w1', 2), events: [{ type: 3, timestamp: 3, data: {} }] },
+    good(row('w1', 0), [{ type: 4, timestamp: 1, data: { href: 'https://shop.example/' } }, { type: 2, timestamp: 2, data: { text: HOSTILE } }]),
+    good(row('w1', 1), []),
+    good(row('w1', 2), [{ type: 3, timestamp: 3, data: {} }]),
   ];
   const html = await render([win('w1', w1)]);
   const assets = await playerAssets();
@@ -84,8 +89,8 @@ test('the header names the session, user, start and duration, escaped; the page 
 test('several windows get a picker; gaps and damaged segments are listed', async () => {
   const damaged: SegmentOutcome = { ok: false, row: row('w2', 4), reason: 'segment 4 of window w2: gzip data is corrupt <x>' };
   const html = await render([
-    win('w1', [{ ok: true, row: row('w1', 0), events: [{ type: 4, timestamp: 1 }] }], [{ fromSeq: 2, toSeq: 5 }]),
-    win('w2', [damaged, { ok: true, row: row('w2', 5), events: [{ type: 3, timestamp: 9 }] }], [{ fromSeq: 7, toSeq: 7 }]),
+    win('w1', [good(row('w1', 0), [{ type: 4, timestamp: 1 }])], [{ fromSeq: 2, toSeq: 5 }]),
+    win('w2', [damaged, good(row('w2', 5), [{ type: 3, timestamp: 9 }])], [{ fromSeq: 7, toSeq: 7 }]),
   ]);
   assert.match(html, /<select id="orp-window-picker"><option value="0">Tab 1 \(w1\)[^<]*<\/option><option value="1">Tab 2 \(w2\)/);
   assert.ok(html.includes('Tab 1 (w1): segments 2–5 never arrived'));
@@ -104,8 +109,8 @@ test('every inline script of the export is valid JavaScript', async () => {
 
 test('in a page, the inlined bundle defines rrwebPlayer.Player and the boot script plays the chosen window', async () => {
   const html = await render([
-    win('w1', [{ ok: true, row: row('w1', 0), events: [{ type: 4, timestamp: 1 }, { type: 2, timestamp: 2, data: { t: HOSTILE } }] }]),
-    win('w2', [{ ok: true, row: row('w2', 0), events: [{ type: 4, timestamp: 5 }, { type: 2, timestamp: 6 }, { type: 3, timestamp: 7 }] }]),
+    win('w1', [good(row('w1', 0), [{ type: 4, timestamp: 1 }, { type: 2, timestamp: 2, data: { t: HOSTILE } }])]),
+    win('w2', [good(row('w2', 0), [{ type: 4, timestamp: 5 }, { type: 2, timestamp: 6 }, { type: 3, timestamp: 7 }])]),
   ]);
   const [bundle, boot] = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
   const page = vm.createContext({}) as Record<string, unknown>;

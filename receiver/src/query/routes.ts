@@ -19,7 +19,7 @@ import { QueryParamError, eventsQuerySchema, parseEventsParams, parseSearchParam
 import { chooseWindow, describeWindows, groupByWindow, planPlayback } from './playback-plan.ts';
 import { playerAssets } from './player-assets.ts';
 import { readAhead } from './read-ahead.ts';
-import { readSegment, readSegmentBytes } from './segment-reader.ts';
+import { readSegment, readSegmentBytes, readSegmentRun } from './segment-reader.ts';
 import type { SegmentOutcome } from './segment-reader.ts';
 
 export interface QueryDeps {
@@ -167,10 +167,10 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryDeps): Promis
 
     const abort = new AbortController();
     reply.raw.on('close', () => abort.abort());
-    const lines = playbackLines(sessionId, plan, (row) => readSegment(store, row), { concurrency, signal: abort.signal });
+    const lines = playbackLines(sessionId, plan, (run) => readSegmentRun(store, run), { concurrency, signal: abort.signal });
     // The start line and the first step are produced before answering, so a store that
     // is down becomes a 503 with Retry-After rather than a stream that breaks at once.
-    const head: PlaybackLine[] = [];
+    const head: string[] = [];
     try {
       for (let i = 0; i < 2; i++) {
         const next = await lines.next();
@@ -183,9 +183,9 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryDeps): Promis
     }
     const log = request.log;
     async function* body(): AsyncGenerator<string, void, undefined> {
-      for (const line of head) yield ndjson(line);
+      yield* head;
       try {
-        for await (const line of lines) yield ndjson(line);
+        yield* lines;
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err;
         log.warn({ err }, 'object store became unavailable while streaming events');

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { SegmentIndexRow } from '@otel-replay/protocol';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { ObjectNotFoundError, StoreUnavailableError } from '../storage/object-store.ts';
-import { decodeSegment, readSegment } from './segment-reader.ts';
+import { decodeSegment, planReadRuns, readSegment, readSegmentRun } from './segment-reader.ts';
 
 const EVENTS = [{ type: 4, timestamp: 1000, data: { href: 'http://127.0.0.1/' } }, { type: 2, timestamp: 1001, data: {} }];
 
@@ -90,4 +90,37 @@ test('a missing object or a bad range is damage; an unreachable store is thrown'
   assert.equal(range.ok, false);
   if (!range.ok) assert.match(range.reason, /ends before byte 99/);
   await assert.rejects(readSegment(storeWith(new StoreUnavailableError('disk gone')), row), StoreUnavailableError);
+});
+
+test('runs: the first row alone, then growing runs of neighbours in one object', () => {
+  const rowAt = (seq: number, offset: number, length: number, key = 'k'): SegmentIndexRow => ({ ...rowFor(new Uint8Array(length), offset), seq, objectKey: key });
+  // 40 neighbouring 4 KiB segments in one object, then one in another object, then one after a 1 MiB hole.
+  const rows = Array.from({ length: 40 }, (_, i) => rowAt(i, i * 4096, 4096));
+  rows.push(rowAt(40, 0, 4096, 'other'), rowAt(41, 4096 + 1024 * 1024, 4096, 'other'));
+  const runs = planReadRuns(rows);
+  assert.deepEqual(runs.map((r) => r.rows.length), [1, 4, 16, 19, 1, 1]);
+  assert.deepEqual(runs.flatMap((r) => r.rows.map((x) => x.seq)), rows.map((r) => r.seq), 'order kept, nothing dropped or repeated');
+  for (const run of runs) assert.ok(run.rows.every((r) => r.objectKey === run.objectKey));
+  // Overlapping or backwards offsets never join a run.
+  assert.equal(planReadRuns([rowAt(0, 0, 10), rowAt(1, 100, 10), rowAt(2, 105, 10), rowAt(3, 50, 10)]).length, 4);
+});
+
+test('a run is one range read; damage inside it stays with its segment', async () => {
+  const good = gz(JSON.stringify(EVENTS));
+  const junk = new Uint8Array([1, 2, 3, 4, 5]);
+  const object = new Uint8Array([...good, ...junk, ...good]);
+  const rows = [rowFor(good, 0), { ...rowFor(junk, good.length), seq: 8 }, { ...rowFor(good, good.length + junk.length), seq: 9 }];
+  let reads = 0;
+  const store = storeWith(object);
+  const counting: ObjectStore = { ...store, getRange: (k, o, l) => (reads++, store.getRange(k, o, l)) };
+  const outcomes = await readSegmentRun(counting, { objectKey: rows[0]!.objectKey, rows });
+  assert.equal(reads, 1);
+  assert.deepEqual(outcomes.map((o) => o.ok), [true, false, true]);
+  assert.ok(outcomes[2]!.ok && outcomes[2]!.json === JSON.stringify(EVENTS));
+  // A range error on the whole run falls back to reading row by row.
+  let calls = 0;
+  const picky: ObjectStore = { ...store, getRange: async (k, o, l) => { calls++; if (l > good.length + 10) throw new RangeError('too long'); return store.getRange(k, o, l); } };
+  assert.deepEqual((await readSegmentRun(picky, { objectKey: 'k', rows })).map((o) => o.ok), [true, false, true]);
+  assert.equal(calls, 4);
+  await assert.rejects(readSegmentRun(storeWith(new StoreUnavailableError('down')), { objectKey: 'k', rows }), StoreUnavailableError);
 });
