@@ -17,7 +17,7 @@
 //   length (uint32 BE). Objects are therefore smaller than 4 GiB (they are a few MiB).
 
 import type { SegmentMeta } from './segment.ts';
-import { ProtocolError, checkId } from './segment.ts';
+import { ProtocolError, checkId, describeValue, readSegmentAttributes, segmentAttributes } from './segment.ts';
 
 export const OBJECT_MAGIC = 'ORPLOBJ1';
 export const OBJECT_FORMAT_VERSION = 1;
@@ -100,14 +100,35 @@ export function readManifest(object: Uint8Array): ObjectManifest {
   if (manifest?.format !== 'otel-replay-object' || manifest.version !== OBJECT_FORMAT_VERSION || !Array.isArray(manifest.segments)) {
     throw new ProtocolError('object manifest has an unknown format or version');
   }
+  const segments: ManifestEntry[] = [];
   for (const s of manifest.segments as unknown[] as ManifestEntry[]) {
     // A corrupt manifest may hold anything, including null, in place of an entry.
     if (typeof s !== 'object' || s === null) throw new ProtocolError('object manifest has an entry that is not an object');
+    const what = `object manifest entry for segment ${describeValue(s.seq)} of session ${describeValue(s.sessionId)}`;
     if (!Number.isInteger(s.offset) || !Number.isInteger(s.length) || s.offset < 0 || s.length <= 0 || s.offset + s.length > manifestOffset) {
-      throw new ProtocolError(`object manifest entry for segment ${JSON.stringify(s.seq)} of session ${JSON.stringify(s.sessionId)} points outside the members`);
+      throw new ProtocolError(`${what} points outside the members`);
+    }
+    // An index rebuilt from this manifest trusts its entries as it trusts received
+    // segments, so they pass the same checks (and come back with only the known fields).
+    let meta: SegmentMeta;
+    try {
+      meta = readSegmentAttributes(segmentAttributes(s));
+    } catch (err) {
+      throw new ProtocolError(`${what} has bad metadata: ${(err as Error).message}`);
+    }
+    segments.push({ ...meta, offset: s.offset, length: s.length });
+  }
+  // Members are back to back: entries sharing bytes mean the manifest is damaged.
+  const byOffset = [...segments].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1]!;
+    if (byOffset[i]!.offset < prev.offset + prev.length) {
+      throw new ProtocolError(`object manifest entries for segments ${prev.seq} and ${byOffset[i]!.seq} overlap at byte ${byOffset[i]!.offset}`);
     }
   }
-  return manifest;
+  checkId('object manifest tenant', manifest.tenant);
+  if (!Number.isSafeInteger(manifest.createdAt) || manifest.createdAt < 0) throw new ProtocolError(`object manifest createdAt ${describeValue(manifest.createdAt)} is not an epoch ms integer`);
+  return { ...manifest, segments };
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OtlpError } from './errors.ts';
-import { isRawJson, MAX_JSON_DEPTH, parseJsonBody } from './json-body.ts';
+import { MAX_JSON_DEPTH, parseJsonBody } from './json-body.ts';
 
 const parse = (text: string | Uint8Array) => parseJsonBody(typeof text === 'string' ? Buffer.from(text) : text, 'test body');
 
@@ -18,15 +18,27 @@ describe('parseJsonBody', () => {
     assert.deepEqual(parse('{"a":[1,2.5,"x",null,true]}'), { a: [1, 2.5, 'x', null, true] });
   });
 
-  it('keeps integers a double cannot hold as their source text, and re-serializes them unchanged', () => {
-    const text = '{"t":1700000000123456789,"s":"1700000000123456789","small":12,"f":1.0000000000000002,"neg":-99999999999999999999}';
+  it('keeps integers a double cannot hold exactly, as proto3 JSON decimal strings', () => {
+    const text =
+      '{"t":1700000000123456789,"s":"1700000000123456789","small":12,"f":1.0000000000000002,"neg":-99999999999999999999,' +
+      '"max":9007199254740991,"over":9007199254740992,"exp":12345678901234567e2,"frac":12345678901234567.5,"tiny":-1.00000000000000000002e-6,"long":0.12345678901234567890123,"e":1e12345678901234567,"in":"x 12345678901234567890 y","arr":[18446744073709551615]}';
     const doc = parse(text) as Record<string, unknown>;
-    assert.ok(isRawJson(doc['t']));
-    assert.ok(isRawJson(doc['neg']));
+    assert.equal(doc['t'], '1700000000123456789');
+    assert.equal(doc['neg'], '-99999999999999999999');
     assert.equal(doc['s'], '1700000000123456789');
     assert.equal(doc['small'], 12);
     assert.equal(doc['f'], 1.0000000000000002);
-    assert.equal(JSON.stringify(doc), text);
+    assert.equal(doc['max'], Number.MAX_SAFE_INTEGER, 'the largest exact integer stays a number');
+    assert.equal(doc['over'], '9007199254740992');
+    assert.equal(doc['exp'], 12345678901234567e2, 'numbers with an exponent or fraction are doubles anyway');
+    assert.equal(doc['frac'], 12345678901234567.5);
+    assert.equal(doc['tiny'], -1.00000000000000000002e-6, 'the digits of a fraction are not an integer of their own');
+    assert.equal(doc['long'], 0.12345678901234567890123);
+    assert.equal(doc['e'], Infinity);
+    assert.equal(doc['in'], 'x 12345678901234567890 y', 'digits inside strings are untouched');
+    assert.deepEqual(doc['arr'], ['18446744073709551615']);
+    // Non-ASCII text before a long integer does not shift where the quotes go.
+    assert.deepEqual(parse('{"é€😀":"ü","n":123456789012345678901}'), { 'é€😀': 'ü', n: '123456789012345678901' });
   });
 
   it('refuses bodies that are not UTF-8 or not JSON', () => {

@@ -5,7 +5,6 @@
 import type { Attributes, AttributeValue } from '@otel-replay/protocol';
 import type { ScopeView } from './model.ts';
 import { malformed } from './errors.ts';
-import { isRawJson } from './json-body.ts';
 import { describe, inInt64Range, intValue, MAX_ANY_VALUE_DEPTH, plainBytes, setAttribute, tooDeep, UINT64_MAX } from './values.ts';
 
 export type JsonObject = { [key: string]: unknown };
@@ -15,7 +14,7 @@ export function at(path: string, key: string): string {
 }
 
 function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isRawJson(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `value` as an object; `what` says what it should have been. */
@@ -58,7 +57,6 @@ const DECIMAL = /^-?\d{1,20}$/;
 function integerOf(value: unknown): bigint | undefined {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : undefined;
   if (typeof value === 'string') return DECIMAL.test(value) ? BigInt(value) : undefined;
-  if (isRawJson(value)) return DECIMAL.test(value.rawJSON) ? BigInt(value.rawJSON) : undefined;
   return undefined;
 }
 
@@ -119,7 +117,6 @@ function bytesOf(value: unknown, path: string): Uint8Array {
 
 function doubleOf(value: unknown, path: string): number {
   if (typeof value === 'number') return value;
-  if (isRawJson(value)) return Number(value.rawJSON);
   if (typeof value === 'string') {
     if (value === 'NaN') return Number.NaN;
     if (value === 'Infinity') return Number.POSITIVE_INFINITY;

@@ -4,6 +4,8 @@
 // what it cannot know (id lengths, the AnyValue depth cap) is checked here, by path.
 
 import type { Attributes, AttributeValue } from '@otel-replay/protocol';
+import type protobuf from 'protobufjs';
+import { countMessages, MAX_MESSAGES_PER_REQUEST, tooManyMessages } from './budget.ts';
 import type { ScopeView } from './model.ts';
 import { malformed } from './errors.ts';
 import { idToHex, intValue, MAX_ANY_VALUE_DEPTH, plainBytes, setAttribute, tooDeep } from './values.ts';
@@ -99,8 +101,12 @@ export function scope(m: PbMessage | undefined, path: string): ScopeView {
   return { name: str(m, 'name'), version: str(m, 'version'), attributes: attributes(m, 'attributes', path) };
 }
 
-/** Decodes with a schema type; any failure (truncation, wire type, UTF-8, depth) is a 400. */
-export function decodeWith(type: { decode(bytes: Uint8Array): unknown; name: string }, body: Uint8Array): PbMessage {
+/**
+ * Decodes with a schema type; any failure (truncation, wire type, UTF-8, depth) is a 400,
+ * more messages than one request may hold a 413 (see budget.ts).
+ */
+export function decodeWith(type: protobuf.Type, body: Uint8Array): PbMessage {
+  if (countMessages(type, body) > MAX_MESSAGES_PER_REQUEST) throw tooManyMessages('request body');
   try {
     return type.decode(body) as PbMessage;
   } catch (error) {

@@ -54,6 +54,5 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object' && typeof (value as { rawJSON?: unknown }).rawJSON === 'string') return describe((value as { rawJSON: string }).rawJSON).slice(1, -1);
   return `a${typeof value === 'object' ? 'n object' : ` ${typeof value}`}`;
 }
