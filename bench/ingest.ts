@@ -11,10 +11,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ENV_SETTINGS } from '../receiver/src/config.ts';
 import type { LoadReport, LoadSpec } from './lib/loadgen.ts';
 import { allowedCpus, freePort, removeTempDir, requireTaskset, runPinnedJson, spawnPinned, stopChild, tempDir, waitForHttp } from './lib/processes.ts';
 import { getJson } from './lib/http-client.ts';
+import { receiverEnv } from './lib/receiver-env.ts';
 import { formatNumber } from './lib/stats.ts';
 import { printTable } from './lib/table.ts';
 import type { BenchOptions, BenchResult } from './lib/types.ts';
@@ -57,17 +57,6 @@ function runLoad(p: Plan, url: string, runId: string, serverPid: number | undefi
   const spec: LoadSpec = { ...p.spec, url, runId, ...(serverPid !== undefined ? { serverPid } : {}) };
   const limit = spec.warmupMs + spec.durationMs + spec.timeoutMs + 60_000;
   return runPinnedJson<LoadReport>('load generator', p.loadCpu, [path.join(import.meta.dirname, 'lib', 'loadgen.ts'), JSON.stringify(spec)], limit);
-}
-
-/** The receiver's settings come from env vars only: none inherited from the caller's shell. */
-function receiverEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(ENV_SETTINGS)) {
-    delete env[name];
-    delete env[`OTEL_REPLAY_${name}`];
-  }
-  delete env.OTEL_REPLAY_CONFIG;
-  return { ...env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', INSTANCE_ID: 'bench', NODE_NO_WARNINGS: '1' };
 }
 
 function countFiles(dir: string, suffix: string): number {

@@ -30,6 +30,11 @@ const SUITES: Suite[] = [
   { name: 'grafana-plugin', cwd: 'grafana-plugin', patterns: [], runner: 'jest' },
   // The built plugin in real Chromium against a real receiver (builds dist/ itself when stale).
   { name: 'grafana-plugin-browser', cwd: 'grafana-plugin', patterns: ['harness/**/*.test.ts'] },
+  // Static checks of docker-compose.yml, the Collector config, Grafana provisioning and the Dockerfiles.
+  { name: 'stack', cwd: 'deploy', patterns: ['test/**/*.test.ts'] },
+  // The demo's backend, then the whole path in real Chromium: demo → receiver → Loki/Tempo
+  // stand-ins, the query API and a replay; and `npm start` itself.
+  { name: 'e2e', cwd: '.', patterns: ['demo/src/**/*.test.ts', 'e2e/**/*.test.ts'] },
 ];
 
 function checkNode(): void {
@@ -142,8 +147,8 @@ function countJest(jsonFile: string): { passed: number; failed: number } {
 function typecheck(): boolean {
   console.log('\n=== typecheck (tsc --noEmit, strict) ===');
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  // The browser SDK has its own config (DOM libs); both must be clean for one green step.
-  const ok = ['tsconfig.json', 'sdk/tsconfig.json'].every((config) =>
+  // Browser code (the SDK, the demo app, the e2e pages) has its own configs (DOM libs); all must be clean for one green step.
+  const ok = ['tsconfig.json', 'sdk/tsconfig.json', 'demo/tsconfig.json', 'e2e/tsconfig.json'].every((config) =>
     spawnSync(process.execPath, [tsc, '-p', path.join(root, config)], { cwd: root, stdio: 'inherit' }).status === 0);
   console.log(ok ? 'typecheck: clean' : 'typecheck: FAILED');
   return ok;

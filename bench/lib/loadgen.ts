@@ -56,7 +56,7 @@ export interface LoadReport {
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 /** User + system CPU seconds a process has used so far, or null where /proc is missing. */
-function cpuSecondsOf(pid: number | undefined): number | null {
+export function cpuSecondsOf(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

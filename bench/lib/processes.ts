@@ -185,3 +185,14 @@ export async function runPinnedJson<T>(name: string, cpu: number | null, args: s
     throw new Error(`${name} printed no JSON result; its output ended with:\n${child.stdout().slice(-500)}`);
   }
 }
+
+/** Peak resident memory (VmHWM) of a live process in bytes, from /proc; null where unavailable. */
+export function peakRssBytes(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line ? Number(/(\d+)/.exec(line)![1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}

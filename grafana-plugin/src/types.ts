@@ -10,6 +10,11 @@ export interface AppSettings {
   lokiUid?: string;
   tempoUid?: string;
   tenant?: string;
+  /**
+   * Origins (https://assets.example.com) whose recorded assets may load during replay, for
+   * teams whose assets are public. Unset: a replay fetches nothing at all. Set by provisioning.
+   */
+  allowedAssetOrigins?: string[];
 }
 
 export type {

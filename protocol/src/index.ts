@@ -7,3 +7,6 @@ export * from './index-row.ts';
 export * from './rrweb.ts';
 export * from './legacy.ts';
 export * from './query-api.ts';
+export * from './replay-urls.ts';
+export * from './replay-css.ts';
+export * from './replay-sanitizer.ts';

@@ -34,6 +34,22 @@ export interface SessionSummary {
   segments: number;
   replayBytes: number;
   hasReplay: boolean;
+  /**
+   * Present only when a per-session cap cut the recording: the recording time (epoch ms)
+   * of the first segment that was not stored, and which cap it hit. Segments after the
+   * cut were acknowledged but dropped, so the replay ends there.
+   */
+  truncatedAt?: number;
+  truncatedReason?: SessionTruncatedReason;
+}
+
+/** Which per-session cap cut a recording (receiver settings sessionLimits.maxDurationMs / maxBytes). */
+export type SessionTruncatedReason = 'max-duration' | 'max-bytes';
+
+/** `DELETE /sessions/:id` and `DELETE /users/:userId/sessions`: what was deleted. */
+export interface SessionDeletion {
+  deleted: number;
+  sessionIds: string[];
 }
 
 /** `GET /sessions`. */

@@ -8,12 +8,19 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { Authenticator, AuthError } from './auth.ts';
 import type { ReceiverConfig } from './config.ts';
+import { KeyFileWatcher } from './keys/key-file-watcher.ts';
+import { RateLimiter } from './limits/rate-limiter.ts';
 import { createForwarder } from './forward/create-forwarder.ts';
 import type { Forwarder } from './forward/forwarder.ts';
 import { createSessionIndex } from './index/create-index.ts';
 import { IndexUnavailableError } from './index/session-index.ts';
 import type { SessionIndex } from './index/session-index.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
+import type { PipelineDeps } from './ingest/pipeline.ts';
+import { createIngestRedaction } from './redact/ingest.ts';
+import { SessionCaps } from './ingest/session-caps.ts';
+import { deleteRoutes } from './query/delete-routes.ts';
+import { RetentionJob } from './retention/retention-job.ts';
 import { ingestRoutes } from './ingest/routes.ts';
 import { Metrics } from './ops/metrics.ts';
 import { opsRoutes } from './ops/routes.ts';
@@ -31,6 +38,8 @@ export interface Services {
   committer: GroupCommitter;
   pipeline: IngestPipeline;
   auth: Authenticator;
+  /** Reloads the key file into `auth` while running (started by createReceiver). */
+  keyFile: KeyFileWatcher;
   metrics: Metrics;
 }
 
@@ -47,13 +56,23 @@ function overloadThreshold(config: ReceiverConfig): number {
 }
 
 export async function createServices(config: ReceiverConfig): Promise<Services> {
+  // Keys first: a key file that does not parse stops the start before anything opens.
+  const auth = new Authenticator(config.auth, { rateLimit: config.rateLimit });
+  const keyFile = new KeyFileWatcher(config.auth.keyFile, config.auth.keyFilePollMs, (doc) => auth.useKeyFile(doc));
+  keyFile.loadSync();
   const store = createObjectStore(config.storage);
   const index = await createSessionIndex(config.index);
   const forwarder = await createForwarder(config.forward);
   const committer = new GroupCommitter({ store, index, instanceId: config.instanceId, maxDelayMs: config.groupCommit.maxDelayMs, maxBytes: config.groupCommit.maxBytes });
-  const pipeline = new IngestPipeline({ segments: committer, index, forwarder });
+  const caps = new SessionCaps({ index, maxDurationMs: config.sessionLimits.maxDurationMs, maxBytes: config.sessionLimits.maxBytes });
+  // onDropped runs at ingest time, after `metrics` below exists.
+  const onDropped: PipelineDeps['onDropped'] = (dropped, cuts) => {
+    for (const d of dropped) metrics.capDroppedSegments.inc({ reason: d.reason });
+    for (const c of cuts) metrics.sessionsTruncated.inc({ reason: c.reason });
+  };
+  const pipeline = new IngestPipeline({ segments: committer, index, forwarder, caps, onDropped, redaction: createIngestRedaction(config.redaction) });
   const metrics = new Metrics({ forwardQueue: () => forwarder.stats(), groupCommit: () => committer.stats() });
-  return { config, store, index, forwarder, committer, pipeline, auth: new Authenticator(config.auth), metrics };
+  return { config, store, index, forwarder, committer, pipeline, auth, keyFile, metrics };
 }
 
 /** CORS for browsers posting straight to the receiver: only listed origins, preflight included. */
@@ -90,7 +109,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   // Errors outside the ingest scope (query API, ops) answer JSON `{ error }`.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AuthError) return reply.code(401).send({ error: error.message });
+    if (error instanceof AuthError) return reply.code(error.statusCode).send({ error: error.message });
     if (error instanceof StoreUnavailableError || error instanceof IndexUnavailableError) {
       services.metrics.unavailable.inc({ reason: error.name });
       return reply.code(503).header('retry-after', String(config.server.retryAfterSeconds)).send({ error: `temporarily unavailable, retry later: ${error.message}` });
@@ -112,6 +131,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(ingestRoutes, {
     pipeline: services.pipeline,
     auth: services.auth,
+    rateLimiter: new RateLimiter(),
     metrics: services.metrics,
     maxBodyBytes: config.server.maxBodyBytes,
     maxDecompressedBytes: config.server.maxDecompressedBytes,
@@ -124,7 +144,41 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     store: services.store,
     tenantOf: (request) => services.auth.tenantOf(request, 'read'),
   });
+  // Deletion needs the tenant's read token (there is no separate admin role yet).
+  await app.register(deleteRoutes, {
+    prefix: '/api/v1',
+    index: services.index,
+    tenantOf: (request) => services.auth.tenantOf(request, 'read'),
+    onDeleted: (count) => services.metrics.sessionsDeleted.inc(count),
+  });
   return app;
+}
+
+/** The retention job of a receiver, reporting to its metrics and log. */
+export function createRetentionJob(services: Services, log: FastifyInstance['log']): RetentionJob {
+  const { config, metrics } = services;
+  return new RetentionJob({
+    index: services.index,
+    store: services.store,
+    config: config.retention,
+    knownTenants: [config.auth.defaultTenant, ...config.auth.tenants.map((t) => t.id)],
+    onRun: (outcome) => {
+      if (!outcome.ran) {
+        metrics.retentionRuns.inc({ outcome: 'skipped' });
+      } else if ('error' in outcome) {
+        metrics.retentionRuns.inc({ outcome: 'failed' });
+        log.warn({ err: outcome.error }, 'retention run failed; the next run continues where it stopped');
+      } else {
+        const r = outcome.report;
+        metrics.retentionRuns.inc({ outcome: 'done' });
+        metrics.retentionRemoved.inc({ kind: 'sessions' }, r.sessions);
+        metrics.retentionRemoved.inc({ kind: 'segments' }, r.segments);
+        metrics.retentionRemoved.inc({ kind: 'deleted_ids' }, r.deletedIds);
+        metrics.retentionRemoved.inc({ kind: 'objects' }, r.objects);
+        if (r.sessions + r.segments + r.objects > 0) log.info({ sessions: r.sessions, segments: r.segments, objects: r.objects, days: r.days }, 'retention removed expired recordings');
+      }
+    },
+  });
 }
 
 /**
@@ -149,6 +203,13 @@ export async function createReceiver(config: ReceiverConfig): Promise<Receiver> 
   const services = await createServices(config);
   const app = await buildApp(services);
   const maintenance = startMaintenance(services, app.log);
+  const retention = createRetentionJob(services, app.log);
+  retention.start();
+  services.keyFile.start(app.log);
+  const keys = services.auth.keyCounts();
+  if (config.auth.required && keys.config + keys.file === 0) {
+    app.log.warn({ keyFile: config.auth.keyFile }, 'auth is required but no key exists yet: every request is refused until one is created with `npm run keys -- create`');
+  }
   let closed = false;
   return {
     app,
@@ -157,6 +218,8 @@ export async function createReceiver(config: ReceiverConfig): Promise<Receiver> 
       if (closed) return;
       closed = true;
       clearInterval(maintenance);
+      await retention.stop();
+      services.keyFile.close();
       await app.close();
       await services.committer.close();
       await services.forwarder.close();

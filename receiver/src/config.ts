@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isSafeId } from '@otel-replay/protocol';
+import { compileRedaction, RedactionRuleError } from './redact/rules.ts';
+import type { RedactionConfig } from './redact/rules.ts';
 
 export interface TenantConfig {
   id: string;
@@ -80,7 +82,47 @@ export interface ReceiverConfig {
     required: boolean;
     defaultTenant: string;
     tenants: TenantConfig[];
+    /** Keys made by `npm run keys` (digests only); '' = <dataDir>/keys.json. Reloaded while running. */
+    keyFile: string;
+    /** How often the key file is checked for changes. */
+    keyFilePollMs: number;
   };
+  /**
+   * Per-key token buckets on ingest (per tenant for keyless requests when auth is
+   * optional); 0 = no limit. Keys in the key file may override each value.
+   */
+  rateLimit: {
+    requestsPerSecond: number;
+    burstRequests: number;
+    /** Body bytes as sent (before decompression). */
+    bytesPerSecond: number;
+    burstBytes: number;
+  };
+  /**
+   * Per-session caps: segments past either cap are acknowledged but not stored, and the
+   * session is marked truncated (time and reason). 0 = no cap.
+   */
+  sessionLimits: {
+    /** Recording time from the session's first evidence to the end of a segment. */
+    maxDurationMs: number;
+    /** Stored replay bytes of one session. */
+    maxBytes: number;
+  };
+  /** How long recordings are kept, and the background job that removes older ones. */
+  retention: {
+    /** Default for every tenant; 0 = keep forever. */
+    days: number;
+    /** Per-tenant overrides: [{ tenant, days }]. */
+    tenants: { tenant: string; days: number }[];
+    /** How often the job runs (each run is jittered by up to 10%). */
+    intervalMs: number;
+    /** Objects are removed when their whole UTC day is older than retention + this many days. */
+    objectMarginDays: number;
+    /** false = leave objects to an S3 lifecycle rule; the job still removes index rows. */
+    deleteObjects: boolean;
+  };
+  /** Rules applied to logs, spans and recorded text before storage and forwarding (README "Redaction"). */
+  redaction: RedactionConfig;
   /** Unique per running instance (object names); defaults to host name + port. */
   instanceId: string;
 }
@@ -124,7 +166,12 @@ export function defaultConfig(): ReceiverConfig {
       queue: { dir: '', maxBytes: 512 * MiB },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
     },
-    auth: { required: false, defaultTenant: 'default', tenants: [] },
+    auth: { required: false, defaultTenant: 'default', tenants: [], keyFile: '', keyFilePollMs: 1000 },
+    rateLimit: { requestsPerSecond: 0, burstRequests: 0, bytesPerSecond: 0, burstBytes: 0 },
+    // Above the SDK's own 4 h session limit, so only sessions no SDK ended are ever cut.
+    sessionLimits: { maxDurationMs: 4.5 * 3600_000, maxBytes: 256 * MiB },
+    retention: { days: 30, tenants: [], intervalMs: 3600_000, objectMarginDays: 1, deleteObjects: true },
+    redaction: { rules: [], maxValueLength: 64 * 1024 },
     instanceId: '',
   };
 }
@@ -185,6 +232,17 @@ export const ENV_SETTINGS: Record<string, string> = {
   FORWARD_QUEUE_MAX_BYTES: 'forward.queue.maxBytes',
   AUTH_REQUIRED: 'auth.required',
   DEFAULT_TENANT: 'auth.defaultTenant',
+  AUTH_KEY_FILE: 'auth.keyFile',
+  RATE_LIMIT_REQUESTS_PER_SECOND: 'rateLimit.requestsPerSecond',
+  RATE_LIMIT_BURST_REQUESTS: 'rateLimit.burstRequests',
+  RATE_LIMIT_BYTES_PER_SECOND: 'rateLimit.bytesPerSecond',
+  RATE_LIMIT_BURST_BYTES: 'rateLimit.burstBytes',
+  MAX_SESSION_DURATION_MS: 'sessionLimits.maxDurationMs',
+  MAX_SESSION_BYTES: 'sessionLimits.maxBytes',
+  RETENTION_DAYS: 'retention.days',
+  RETENTION_TENANTS: 'retention.tenants',
+  RETENTION_INTERVAL_MS: 'retention.intervalMs',
+  RETENTION_DELETE_OBJECTS: 'retention.deleteObjects',
   INSTANCE_ID: 'instanceId',
 };
 
@@ -306,8 +364,46 @@ function validate(c: ReceiverConfig): ReceiverConfig {
       seenKeys.add(k);
     }
   }
-  need(!c.auth.required || c.auth.tenants.length > 0, 'auth.required is true but auth.tenants lists no tenant');
+  // With auth required and no tenant here, keys come from the key file (possibly none yet: every request is 401 until one is created).
+  c.auth.keyFile = path.resolve(c.auth.keyFile || path.join(dataDir, 'keys.json'));
+  positiveInt(c.auth.keyFilePollMs, 'auth.keyFilePollMs');
+  for (const [name, v] of Object.entries(c.rateLimit)) {
+    need(typeof v === 'number' && Number.isFinite(v) && v >= 0, `rateLimit.${name} must be a number >= 0 (0 = no limit), got ${JSON.stringify(v)}`);
+  }
+  // A rate without a burst would refuse everything; default the burst to one second's worth.
+  if (c.rateLimit.requestsPerSecond > 0 && c.rateLimit.burstRequests <= 0) c.rateLimit.burstRequests = Math.max(1, Math.ceil(c.rateLimit.requestsPerSecond));
+  if (c.rateLimit.bytesPerSecond > 0 && c.rateLimit.burstBytes <= 0) c.rateLimit.burstBytes = Math.max(c.server.maxBodyBytes, Math.ceil(c.rateLimit.bytesPerSecond));
+  validateLifecycle(c);
+  try {
+    compileRedaction(c.redaction);
+  } catch (err) {
+    if (err instanceof RedactionRuleError) throw new ConfigError(err.message);
+    throw err;
+  }
   if (!c.instanceId) c.instanceId = `${(process.env.HOSTNAME || 'receiver').replace(/[^A-Za-z0-9._-]/g, '-')}-${c.server.port}`;
   need(isSafeId(c.instanceId), `instanceId must be a safe id, got ${JSON.stringify(c.instanceId)}`);
   return c;
+}
+
+function nonNegativeInt(v: unknown, name: string, unit: string): void {
+  need(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0, `${name} must be an integer >= 0 (${unit}; 0 = none), got ${JSON.stringify(v)}`);
+}
+
+/** sessionLimits and retention: caps, retention days per tenant, the job's schedule. */
+function validateLifecycle(c: ReceiverConfig): void {
+  nonNegativeInt(c.sessionLimits.maxDurationMs, 'sessionLimits.maxDurationMs', 'milliseconds');
+  nonNegativeInt(c.sessionLimits.maxBytes, 'sessionLimits.maxBytes', 'bytes');
+  const r = c.retention;
+  nonNegativeInt(r.days, 'retention.days', 'days');
+  need(Array.isArray(r.tenants), 'retention.tenants must be a list of { tenant, days }');
+  const seen = new Set<string>();
+  for (const [i, t] of r.tenants.entries()) {
+    need(isObject(t) && isSafeId(t.tenant), `retention.tenants[${i}].tenant must be a safe id ([A-Za-z0-9._:-])`);
+    nonNegativeInt(t.days, `retention.tenants[${i}].days`, 'days');
+    need(!seen.has(t.tenant), `retention.tenants[${i}] repeats tenant ${t.tenant}`);
+    seen.add(t.tenant);
+  }
+  need(typeof r.intervalMs === 'number' && Number.isSafeInteger(r.intervalMs) && r.intervalMs >= 1000, `retention.intervalMs must be an integer >= 1000, got ${JSON.stringify(r.intervalMs)}`);
+  nonNegativeInt(r.objectMarginDays, 'retention.objectMarginDays', 'days');
+  need(typeof r.deleteObjects === 'boolean', 'retention.deleteObjects must be true or false');
 }

@@ -20,6 +20,7 @@ export const testIds = {
     container: 'data-testid session-page',
     error: 'data-testid session-error',
     export: 'data-testid session-export',
+    truncated: 'data-testid session-truncated',
   },
   player: {
     container: 'data-testid replay-player',

@@ -13,6 +13,7 @@ import { createSessionIndex } from './create-index.ts';
 import { PostgresIndex, isUnavailable } from './postgres-index.ts';
 import { MIGRATIONS } from './schema.ts';
 import { IndexUnavailableError } from './session-index.ts';
+import { lifecycleSuite } from './lifecycle.suite.ts';
 import { activity, freshTenant, segmentRow, sessionIndexSuite } from './session-index.suite.ts';
 
 let peer: PostgresPeer;
@@ -32,6 +33,10 @@ async function open(url = peer.url, options: { now?: () => number } = {}): Promi
 
 describe('PostgresIndex: shared SessionIndex behaviour', () => {
   sessionIndexSuite((options) => open(peer.url, options));
+});
+
+describe('PostgresIndex: shared session lifecycle (caps, deletion, retention)', () => {
+  lifecycleSuite(() => open(peer.url));
 });
 
 describe('PostgresIndex: several receivers on one database', () => {
@@ -149,4 +154,80 @@ describe('PostgresIndex: database outages', () => {
       }
     });
   }
+});
+
+describe('PostgresIndex: deletion and jobs across receivers', () => {
+  it('lets only one receiver run a job at a time, and frees it when that receiver dies', async () => {
+    const [a, b] = [await open(), await open()];
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const running = a.runExclusive('shared-job', () => gate.then(() => 'a'));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await b.runExclusive('shared-job', async () => 'b'), { ran: false });
+      release();
+      assert.deepEqual(await running, { ran: true, result: 'a' });
+      assert.deepEqual(await b.runExclusive('shared-job', async () => 'b'), { ran: true, result: 'b' });
+      // A receiver that dies mid-job (its connections close) does not block the others.
+      const dying = await open();
+      let wake!: () => void;
+      const stuck = dying.runExclusive('shared-job', () => new Promise<void>((resolve) => {
+        wake = resolve;
+      }));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await b.runExclusive('shared-job', async () => 'b'), { ran: false });
+      const admin = new pg.Client({ connectionString: peer.url });
+      await admin.connect();
+      try {
+        const killed = await admin.query(
+          // Job locks are two-key advisory locks (objsubid 2) in the namespace 0x6f72706a.
+          `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = ${0x6f72706a} AND granted`,
+        );
+        assert.equal(killed.rowCount, 1, 'one connection held the job lock');
+      } finally {
+        await admin.end();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await b.runExclusive('shared-job', async () => 'b again'), { ran: true, result: 'b again' });
+      wake();
+      await stuck.catch(() => {});
+      await dying.close();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('never lets a session deleted on one receiver come back through ingest racing on another', async () => {
+    const [a, b] = [await open(), await open()];
+    const tenant = freshTenant();
+    try {
+      await b.insertSegments([segmentRow(tenant, 'S', 'w', 0)]);
+      let seq = 1;
+      let stop = false;
+      // Receiver B keeps storing segments and activity of S while A deletes it.
+      const writer = (async () => {
+        while (!stop && seq < 400) {
+          await b.insertSegments([segmentRow(tenant, 'S', 'w', seq), segmentRow(tenant, 'other', 'w', seq)]);
+          await b.applyActivity([activity(tenant, 'S', { clicks: 1 })]);
+          seq++;
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await a.deleteSessions(tenant, ['S'], Date.now()), ['S']);
+      assert.equal(await b.getSession(tenant, 'S'), null, 'gone for the other receiver at once');
+      await new Promise((r) => setTimeout(r, 100));
+      stop = true;
+      await writer;
+      assert.ok(seq > 5, `the writer made progress (${seq})`);
+      assert.equal(await a.getSession(tenant, 'S'), null);
+      assert.deepEqual(await b.listSegments(tenant, 'S'), []);
+      assert.equal((await a.listSegments(tenant, 'other')).length, seq - 1, 'the other session lost nothing');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });

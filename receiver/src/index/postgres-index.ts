@@ -4,20 +4,22 @@
 // cannot be reached surfaces as IndexUnavailableError (HTTP 503 + Retry-After), and the
 // pool reconnects on its own once the server is back.
 
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient } from 'pg';
 import type { SegmentIndexRow } from '@otel-replay/protocol';
 import { IndexUnavailableError, segmentKey } from './session-index.ts';
-import type { PendingLegacyChunk, SessionActivity, SessionIndex, SessionPage, SessionQuery, SessionSummary } from './session-index.ts';
+import type { PendingLegacyChunk, SessionActivity, SessionCut, SessionIndex, SessionPage, SessionQuery, SessionState, SessionSummary } from './session-index.ts';
 import {
   CREATE_MIGRATIONS_TABLE, LEGACY_COLUMNS, LEGACY_WRITE_COLUMNS, MIGRATION_LOCK_KEY, SEGMENT_COLUMNS, SESSION_COLUMNS, SESSION_TEXT_COLUMNS, SESSION_WRITE_COLUMNS,
   pendingMigrations,
 } from './schema.ts';
 import {
-  checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
+  checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, cleanText, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
   segmentActivity, segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
 } from './rows.ts';
 import type { DbRow, SessionRecord, SqlValue } from './rows.ts';
+import { MARK_TRUNCATED_SQL, checkCut, checkDeletion, checkExpiry, listTenantsSql, sessionStateFromDb } from './lifecycle.ts';
 import { buildSessionSearch } from './search.ts';
 
 export interface PostgresIndexOptions {
@@ -66,6 +68,26 @@ function redact(url: string): string {
   } catch {
     return 'the configured PostgreSQL server';
   }
+}
+
+/** Advisory lock namespaces (first int of the two-int form): tenant ingest/deletion, and jobs. */
+const TENANT_LOCK_NAMESPACE = 0x6f72706c;
+const JOB_LOCK_NAMESPACE = 0x6f72706a;
+
+/** A 32-bit advisory lock key for a name; a collision only makes two names wait for each other. */
+function lockKey(name: string): number {
+  return createHash('sha256').update(name).digest().readInt32BE(0);
+}
+
+/**
+ * Ingest transactions hold their tenants' lock shared (they never wait for each other);
+ * a deletion holds it exclusive, so it waits for ingest in flight and ingest after it
+ * sees the deleted ids. Taken first in each transaction, in key order: no deadlock.
+ */
+async function lockTenants(c: PoolClient, tenants: string[], mode: 'shared' | 'exclusive'): Promise<void> {
+  const keys = [...new Set(tenants.map(lockKey))].sort((a, b) => a - b);
+  const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  for (const k of keys) await c.query(`SELECT ${fn}($1, $2)`, [TENANT_LOCK_NAMESPACE, k]);
 }
 
 function column<T>(rows: T[], pick: (r: T) => SqlValue): SqlValue[] {
@@ -174,12 +196,16 @@ export class PostgresIndex implements SessionIndex {
     const types = ['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint', 'bigint'];
     const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
     return this.#tx('insert segments', async (c) => {
+      await lockTenants(c, rows.map((r) => r.tenant), 'shared');
       // Rows go in key order so two receivers inserting overlapping batches wait for each
       // other instead of deadlocking; the session merge below then locks sessions in key
       // order too, and every writer takes segment locks before session locks.
+      // A session deleted while its segments were on their way stays deleted.
       const inserted = await c.query(
         `INSERT INTO segments (${SEGMENT_COLUMNS})
-         SELECT * FROM unnest(${unnest}) ORDER BY 1, 2, 3, 4
+         SELECT * FROM unnest(${unnest}) AS u(${SEGMENT_COLUMNS})
+         WHERE NOT EXISTS (SELECT 1 FROM deleted_sessions d WHERE d.tenant = u.tenant AND d.session_id = u.session_id)
+         ORDER BY 1, 2, 3, 4
          ON CONFLICT DO NOTHING RETURNING tenant, session_id, window_id, seq`,
         arrays,
       );
@@ -211,7 +237,10 @@ export class PostgresIndex implements SessionIndex {
   async applyActivity(deltas: SessionActivity[]): Promise<void> {
     for (const d of deltas) checkActivity(d);
     if (deltas.length === 0) return;
-    await this.#tx('apply session activity', (c) => this.#mergeActivity(c, deltas));
+    await this.#tx('apply session activity', async (c) => {
+      await lockTenants(c, deltas.map((d) => d.tenant), 'shared');
+      await this.#mergeActivity(c, deltas);
+    });
   }
 
   /**
@@ -232,9 +261,12 @@ export class PostgresIndex implements SessionIndex {
     // Create missing rows first so that FOR UPDATE below locks every session we touch:
     // another receiver merging into the same session then waits for our COMMIT.
     // Both statements visit keys in one order, so two receivers cannot deadlock.
+    // A deleted session gets no row back, and the UPDATE below only touches rows that exist.
     await c.query(
       `INSERT INTO sessions (tenant, session_id, first_seen, last_seen)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ORDER BY 1, 2
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(tenant, session_id, first_seen, last_seen)
+       WHERE NOT EXISTS (SELECT 1 FROM deleted_sessions d WHERE d.tenant = u.tenant AND d.session_id = u.session_id)
+       ORDER BY 1, 2
        ON CONFLICT DO NOTHING`,
       [tenants, ids, column(keys, (d) => Math.min(d.firstSeen, d.lastSeen)), column(keys, (d) => Math.max(d.firstSeen, d.lastSeen))],
     );
@@ -323,6 +355,156 @@ export class PostgresIndex implements SessionIndex {
       [cutoffMs],
     );
     return Number(rows[0]?.removed ?? 0);
+  }
+
+  async sessionStates(tenant: string, sessionIds: string[]): Promise<Map<string, SessionState>> {
+    const ids = [...new Set(sessionIds)].filter(isStorableKey);
+    const out = new Map<string, SessionState>();
+    if (ids.length === 0 || !isStorableKey(tenant)) return out;
+    const rows = await this.#query(
+      'read session states',
+      `SELECT k.session_id, s.first_seen, s.replay_bytes, s.truncated_at, d.session_id IS NOT NULL AS deleted
+       FROM unnest($2::text[]) AS k(session_id)
+       LEFT JOIN sessions s ON s.tenant = $1 AND s.session_id = k.session_id
+       LEFT JOIN deleted_sessions d ON d.tenant = $1 AND d.session_id = k.session_id
+       WHERE s.session_id IS NOT NULL OR d.session_id IS NOT NULL`,
+      [tenant, ids],
+    );
+    for (const r of rows) {
+      out.set(String(r.session_id), r.deleted ? { firstSeen: 0, replayBytes: 0, truncatedAt: null, deleted: true } : sessionStateFromDb(r));
+    }
+    return out;
+  }
+
+  async markTruncated(cuts: SessionCut[]): Promise<void> {
+    for (const c of cuts) checkCut(c);
+    if (cuts.length === 0) return;
+    const sorted = [...cuts].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
+    await this.#tx('mark sessions truncated', async (c) => {
+      await lockTenants(c, sorted.map((x) => x.tenant), 'shared');
+      for (const cut of sorted) {
+        const deleted = await c.query('SELECT 1 FROM deleted_sessions WHERE tenant = $1 AND session_id = $2', [cut.tenant, cut.sessionId]);
+        if (deleted.rowCount === 0) await c.query(MARK_TRUNCATED_SQL, [cut.tenant, cut.sessionId, cut.at, cut.at, cut.at, cut.reason]);
+      }
+    });
+  }
+
+  /** Removes these sessions' rows and remembers them as deleted, inside a caller's #tx. */
+  async #forget(c: PoolClient, tenant: string, ids: string[], deletedAt: number): Promise<void> {
+    if (ids.length === 0) return;
+    await c.query('DELETE FROM segments WHERE tenant = $1 AND session_id = ANY($2::text[])', [tenant, ids]);
+    await c.query('DELETE FROM legacy_chunks WHERE tenant = $1 AND session_id = ANY($2::text[])', [tenant, ids]);
+    await c.query(
+      `INSERT INTO deleted_sessions (tenant, session_id, deleted_at) SELECT $1, id, $3 FROM unnest($2::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING`,
+      [tenant, ids, deletedAt],
+    );
+  }
+
+  async deleteSessions(tenant: string, sessionIds: string[], deletedAt: number): Promise<string[]> {
+    checkDeletion(tenant, deletedAt);
+    const ids = [...new Set(sessionIds)].filter(isStorableKey);
+    if (ids.length === 0) return [];
+    return this.#tx('delete sessions', async (c) => {
+      // Waits for this tenant's ingest transactions in flight; later ones see the deletion.
+      await lockTenants(c, [tenant], 'exclusive');
+      const gone = (await c.query('DELETE FROM sessions WHERE tenant = $1 AND session_id = ANY($2::text[]) RETURNING session_id', [tenant, ids])).rows.map((r: DbRow) => String(r.session_id));
+      await this.#forget(c, tenant, gone, deletedAt);
+      return gone;
+    });
+  }
+
+  async deleteUserSessions(tenant: string, userId: string, deletedAt: number): Promise<string[]> {
+    checkDeletion(tenant, deletedAt);
+    const stored = cleanText(userId);
+    if (stored === null) return [];
+    return this.#tx('delete sessions of a user', async (c) => {
+      await lockTenants(c, [tenant], 'exclusive');
+      const gone = (await c.query('DELETE FROM sessions WHERE tenant = $1 AND user_id = $2 RETURNING session_id', [tenant, stored])).rows.map((r: DbRow) => String(r.session_id));
+      await this.#forget(c, tenant, gone, deletedAt);
+      return gone;
+    });
+  }
+
+  async listTenants(): Promise<string[]> {
+    const [a, b] = await Promise.all([this.#query('list tenants', listTenantsSql('sessions')), this.#query('list tenants', listTenantsSql('deleted_sessions'))]);
+    return [...new Set([...a, ...b].map((r) => String(r.tenant)))].sort();
+  }
+
+  async expireSessions(tenant: string, cutoffMs: number, limit: number): Promise<number> {
+    checkExpiry(cutoffMs, limit);
+    if (!isStorableKey(tenant)) return 0;
+    return this.#tx('expire sessions', async (c) => {
+      const gone = (await c.query(
+        `DELETE FROM sessions WHERE tenant = $1 AND session_id IN (SELECT session_id FROM sessions WHERE tenant = $1 AND last_seen < $2 ORDER BY session_id LIMIT $3)
+         RETURNING session_id`,
+        [tenant, cutoffMs, limit],
+      )).rows.map((r: DbRow) => String(r.session_id));
+      if (gone.length > 0) {
+        await c.query('DELETE FROM segments WHERE tenant = $1 AND session_id = ANY($2::text[])', [tenant, gone]);
+        await c.query('DELETE FROM legacy_chunks WHERE tenant = $1 AND session_id = ANY($2::text[])', [tenant, gone]);
+      }
+      return gone.length;
+    });
+  }
+
+  async expireSegments(tenant: string, cutoffMs: number, limit: number): Promise<number> {
+    checkExpiry(cutoffMs, limit);
+    if (!isStorableKey(tenant)) return 0;
+    const rows = await this.#query(
+      'expire segments',
+      `WITH gone AS (
+         DELETE FROM segments WHERE (tenant, session_id, window_id, seq) IN (
+           SELECT tenant, session_id, window_id, seq FROM segments WHERE tenant = $1 AND received_at < $2 LIMIT $3)
+         RETURNING 1)
+       SELECT count(*) AS removed FROM gone`,
+      [tenant, cutoffMs, limit],
+    );
+    return Number(rows[0]?.removed ?? 0);
+  }
+
+  async expireDeletedSessions(tenant: string, cutoffMs: number): Promise<number> {
+    checkExpiry(cutoffMs, 1);
+    if (!isStorableKey(tenant)) return 0;
+    const rows = await this.#query(
+      'forget deleted sessions',
+      'WITH gone AS (DELETE FROM deleted_sessions WHERE tenant = $1 AND deleted_at < $2 RETURNING 1) SELECT count(*) AS removed FROM gone',
+      [tenant, cutoffMs],
+    );
+    return Number(rows[0]?.removed ?? 0);
+  }
+
+  async runExclusive<T>(name: string, job: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }> {
+    if (this.#closed) throw this.#wrap(new Error('closed'), `run ${name}`);
+    let client: PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw this.#wrap(err, `run ${name}`);
+    }
+    const onError = (): void => {};
+    client.on('error', onError);
+    // A session-level lock on its own connection: if this process dies, the server ends
+    // the session and the lock with it, so a crashed receiver never blocks the others.
+    const key = lockKey(`job:${name}`);
+    let broken: Error | undefined;
+    try {
+      const got = await client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [JOB_LOCK_NAMESPACE, key]);
+      if (!got.rows[0]?.ok) return { ran: false };
+      try {
+        return { ran: true, result: await job() };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [JOB_LOCK_NAMESPACE, key]).catch((err: Error) => {
+          broken = err;
+        });
+      }
+    } catch (err) {
+      if (isUnavailable(err)) broken = err as Error;
+      throw this.#wrap(err, `run ${name}`);
+    } finally {
+      client.off('error', onError);
+      // A connection whose unlock failed is closed, which releases the lock server-side.
+      client.release(broken ?? false);
+    }
   }
 
   async ping(): Promise<void> {

@@ -12,7 +12,7 @@
 // - urls: distinct, in order of first appearance, at most MAX_SESSION_URLS kept.
 
 import { checkId } from '@otel-replay/protocol';
-import type { SegmentIndexRow, SegmentEncoding } from '@otel-replay/protocol';
+import type { SegmentIndexRow, SegmentEncoding, SessionTruncatedReason } from '@otel-replay/protocol';
 import type { PendingLegacyChunk, SessionActivity, SessionSummary } from './session-index.ts';
 
 /** URLs a session remembers; later distinct URLs are dropped (the count is in page_views). */
@@ -97,6 +97,8 @@ export function sessionRecordFromDb(r: DbRow): SessionRecord {
     spans: num(r.spans),
     segments: num(r.segments),
     replayBytes: num(r.replay_bytes),
+    // Only a cut session carries these, so an uncut one reads exactly as before.
+    ...(r.truncated_at == null ? {} : { truncatedAt: num(r.truncated_at), truncatedReason: String(r.truncated_reason) as SessionTruncatedReason }),
   };
 }
 

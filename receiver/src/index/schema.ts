@@ -101,6 +101,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX legacy_chunks_parked_at ON legacy_chunks (parked_at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'session caps, deleted sessions, retention by receive time',
+    statements: [
+      // Set once, when a per-session cap first drops a segment (see ingest/session-caps.ts).
+      `ALTER TABLE sessions ADD COLUMN truncated_at BIGINT`,
+      `ALTER TABLE sessions ADD COLUMN truncated_reason TEXT`,
+      // A deleted session's id: ingest drops anything still arriving for it, so a retry or
+      // a tab still recording cannot bring the session back. Kept for the tenant's retention.
+      `CREATE TABLE deleted_sessions (
+        tenant TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        deleted_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant, session_id)
+      )`,
+      `CREATE INDEX deleted_sessions_tenant_deleted_at ON deleted_sessions (tenant, deleted_at)`,
+      // Retention removes the rows of an object's day before the object itself.
+      `CREATE INDEX segments_tenant_received_at ON segments (tenant, received_at)`,
+    ],
+  },
 ];
 
 /** The migrations not yet applied, in version order. */
@@ -112,7 +132,8 @@ export function pendingMigrations(applied: Iterable<number>): Migration[] {
 /** The column list every sessions SELECT returns (never the internal search_* columns). */
 export const SESSION_COLUMNS =
   'tenant, session_id, service, user_id, first_seen, last_seen, entry_url, urls, browser, os, device, user_agent, ' +
-  'page_views, clicks, errors, rage_clicks, dead_clicks, network_failures, console_errors, spans, segments, replay_bytes';
+  'page_views, clicks, errors, rage_clicks, dead_clicks, network_failures, console_errors, spans, segments, replay_bytes, ' +
+  'truncated_at, truncated_reason';
 
 /** Every sessions column the receiver writes, in the order rows.ts produces values. */
 export const SESSION_WRITE_COLUMNS = [

@@ -2,7 +2,7 @@
 // stored segment's bytes are. One interface, two engines chosen by configuration:
 // SQLite (embedded default) and PostgreSQL (several receivers behind a load balancer).
 
-import type { LegacyChunk, SegmentIndexRow, SessionSummary } from '@otel-replay/protocol';
+import type { LegacyChunk, SegmentIndexRow, SessionSummary, SessionTruncatedReason } from '@otel-replay/protocol';
 
 export type { SessionSummary };
 
@@ -95,9 +95,66 @@ export interface SessionIndex {
    * was first parked): the rest of their event never arrived. Returns rows removed.
    */
   deleteLegacyChunksOlderThan(cutoffMs: number): Promise<number>;
+  /**
+   * What the per-session caps need to know before segments are stored: for each of these
+   * sessions that exists or was deleted, its first-seen time, stored replay bytes, whether
+   * it was already cut, and whether it was deleted. Unknown sessions are absent.
+   */
+  sessionStates(tenant: string, sessionIds: string[]): Promise<Map<string, SessionState>>;
+  /**
+   * Records that a cap cut these sessions (creating the row if missing). The first cut
+   * wins: a session already marked keeps its time and reason. Deleted sessions are skipped.
+   */
+  markTruncated(cuts: SessionCut[]): Promise<void>;
+  /**
+   * Deletes sessions at once, in one transaction: their session rows, segment rows and
+   * parked legacy chunks go, and each id is remembered as deleted (deletedAt, epoch ms) so
+   * that nothing arriving later for it is stored or counted. Returns the ids that existed.
+   */
+  deleteSessions(tenant: string, sessionIds: string[], deletedAt: number): Promise<string[]>;
+  /** deleteSessions for every session whose user id is exactly `userId`, in one transaction. */
+  deleteUserSessions(tenant: string, userId: string, deletedAt: number): Promise<string[]>;
+  /** Every tenant that has a session row (retention visits them). */
+  listTenants(): Promise<string[]>;
+  /**
+   * Retention: removes up to `limit` sessions of `tenant` whose lastSeen is before
+   * `cutoffMs`, with their segment rows and parked chunks. Returns sessions removed.
+   */
+  expireSessions(tenant: string, cutoffMs: number, limit: number): Promise<number>;
+  /**
+   * Retention: removes up to `limit` segment rows of `tenant` received before `cutoffMs`
+   * (their objects are about to be deleted), whatever their session. Returns rows removed.
+   */
+  expireSegments(tenant: string, cutoffMs: number, limit: number): Promise<number>;
+  /** Retention: forgets deleted-session ids of `tenant` deleted before `cutoffMs`. */
+  expireDeletedSessions(tenant: string, cutoffMs: number): Promise<number>;
+  /**
+   * Runs `job` unless another receiver sharing this index is running a job of the same
+   * name (PostgreSQL: a session advisory lock; SQLite has one receiver per file, so an
+   * in-process flag). Resolves { ran: false } without waiting when someone else has it.
+   */
+  runExclusive<T>(name: string, job: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
   /** Resolves when the database answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What the per-session caps read about a session before its new segments are stored. */
+export interface SessionState {
+  firstSeen: number;
+  replayBytes: number;
+  truncatedAt: number | null;
+  /** The session was deleted: drop whatever still arrives for it. */
+  deleted: boolean;
+}
+
+/** A per-session cap cutting a session (see SessionIndex.markTruncated). */
+export interface SessionCut {
+  tenant: string;
+  sessionId: string;
+  /** Recording time (epoch ms) of the first segment not stored. */
+  at: number;
+  reason: SessionTruncatedReason;
 }
 
 /** The key used in `existingSegments` results. */

@@ -12,6 +12,7 @@ import { defaultConfig } from '../config.ts';
 import { createSessionIndex } from './create-index.ts';
 import { MIGRATIONS } from './schema.ts';
 import { IndexUnavailableError } from './session-index.ts';
+import { lifecycleSuite } from './lifecycle.suite.ts';
 import { activity, freshTenant, segmentRow, sessionIndexSuite } from './session-index.suite.ts';
 import { SqliteIndex } from './sqlite-index.ts';
 
@@ -32,6 +33,10 @@ async function open(options: { now?: () => number } = {}): Promise<SqliteIndex> 
 
 describe('SqliteIndex: shared SessionIndex behaviour', () => {
   sessionIndexSuite((options) => open(options));
+});
+
+describe('SqliteIndex: shared session lifecycle (caps, deletion, retention)', () => {
+  lifecycleSuite(() => open());
 });
 
 describe('SqliteIndex: embedded engine specifics', () => {

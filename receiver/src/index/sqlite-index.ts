@@ -9,12 +9,13 @@ import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import type { SegmentIndexRow } from '@otel-replay/protocol';
 import { IndexUnavailableError, segmentKey } from './session-index.ts';
-import type { PendingLegacyChunk, SessionActivity, SessionIndex, SessionPage, SessionQuery, SessionSummary } from './session-index.ts';
+import type { PendingLegacyChunk, SessionActivity, SessionCut, SessionIndex, SessionPage, SessionQuery, SessionState, SessionSummary } from './session-index.ts';
 import { CREATE_MIGRATIONS_TABLE, LEGACY_COLUMNS, LEGACY_WRITE_COLUMNS, SEGMENT_COLUMNS, SESSION_COLUMNS, SESSION_WRITE_COLUMNS, pendingMigrations } from './schema.ts';
 import {
-  checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
+  checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, cleanText, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
   segmentActivity, segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
 } from './rows.ts';
+import { MARK_TRUNCATED_SQL, checkCut, checkDeletion, checkExpiry, listTenantsSql, sessionStateFromDb } from './lifecycle.ts';
 import type { DbRow, SessionRecord } from './rows.ts';
 import { buildSessionSearch } from './search.ts';
 
@@ -120,7 +121,15 @@ export class SqliteIndex implements SessionIndex {
     if (rows.length === 0) return [];
     return this.#write('insert segments', () => {
       const insert = this.#stmt(`INSERT INTO segments (${SEGMENT_COLUMNS}) VALUES (${'?, '.repeat(12)}?) ON CONFLICT DO NOTHING`);
-      const flags = rows.map((r) => Number(insert.run(...segmentToParams(r)).changes) === 1);
+      // A session deleted while its segments were on their way stays deleted.
+      const deleted = new Map<string, boolean>();
+      const isDeleted = (r: SegmentIndexRow): boolean => {
+        const k = `${r.tenant}\u0000${r.sessionId}`;
+        let d = deleted.get(k);
+        if (d === undefined) deleted.set(k, (d = this.#isDeleted(r.tenant, r.sessionId)));
+        return d;
+      };
+      const flags = rows.map((r) => !isDeleted(r) && Number(insert.run(...segmentToParams(r)).changes) === 1);
       // Counted in the rows' own transaction: a segment stored is a segment counted.
       this.#mergeActivity(segmentActivity(rows.filter((_, i) => flags[i])));
       return flags;
@@ -150,6 +159,8 @@ export class SqliteIndex implements SessionIndex {
     const upsert = this.#stmt(upsertSessionSql());
     for (const d of deltas) {
       const row = select.get(d.tenant, d.sessionId) as DbRow | undefined;
+      // Activity of a deleted session (a late span, a retried request) must not recreate it.
+      if (!row && this.#isDeleted(d.tenant, d.sessionId)) continue;
       const existing: SessionRecord | null = row ? sessionRecordFromDb(row) : null;
       upsert.run(...sessionToParams(mergeActivity(existing, d)));
     }
@@ -209,6 +220,112 @@ export class SqliteIndex implements SessionIndex {
     checkLegacyCutoff(cutoffMs);
     return this.#write('sweep stale legacy chunks', () =>
       Number(this.#stmt('DELETE FROM legacy_chunks WHERE parked_at < ?').run(cutoffMs).changes));
+  }
+
+  #isDeleted(tenant: string, sessionId: string): boolean {
+    return this.#stmt('SELECT 1 AS hit FROM deleted_sessions WHERE tenant = ? AND session_id = ?').get(tenant, sessionId) !== undefined;
+  }
+
+  async sessionStates(tenant: string, sessionIds: string[]): Promise<Map<string, SessionState>> {
+    return this.#read('read session states', () => {
+      const out = new Map<string, SessionState>();
+      const select = this.#stmt('SELECT first_seen, replay_bytes, truncated_at FROM sessions WHERE tenant = ? AND session_id = ?');
+      for (const id of new Set(sessionIds)) {
+        if (!isStorableKey(id)) continue;
+        if (this.#isDeleted(tenant, id)) {
+          out.set(id, { firstSeen: 0, replayBytes: 0, truncatedAt: null, deleted: true });
+          continue;
+        }
+        const row = select.get(tenant, id) as DbRow | undefined;
+        if (row) out.set(id, sessionStateFromDb(row));
+      }
+      return out;
+    });
+  }
+
+  async markTruncated(cuts: SessionCut[]): Promise<void> {
+    for (const c of cuts) checkCut(c);
+    if (cuts.length === 0) return;
+    this.#write('mark sessions truncated', () => {
+      const upsert = this.#stmt(MARK_TRUNCATED_SQL.replace(/\$\d/g, '?'));
+      for (const c of cuts) if (!this.#isDeleted(c.tenant, c.sessionId)) upsert.run(c.tenant, c.sessionId, c.at, c.at, c.at, c.reason);
+    });
+  }
+
+  /** Removes the rows of these sessions; runs inside a caller's #write transaction. */
+  #removeSessions(tenant: string, sessionIds: string[]): void {
+    for (const table of ['segments', 'legacy_chunks', 'sessions']) {
+      const del = this.#stmt(`DELETE FROM ${table} WHERE tenant = ? AND session_id = ?`);
+      for (const id of sessionIds) del.run(tenant, id);
+    }
+  }
+
+  #deleteExisting(tenant: string, sessionIds: string[], deletedAt: number): string[] {
+    const exists = this.#stmt('SELECT 1 AS hit FROM sessions WHERE tenant = ? AND session_id = ?');
+    const found = [...new Set(sessionIds)].filter((id) => isStorableKey(id) && exists.get(tenant, id) !== undefined);
+    this.#removeSessions(tenant, found);
+    const remember = this.#stmt('INSERT INTO deleted_sessions (tenant, session_id, deleted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    for (const id of found) remember.run(tenant, id, deletedAt);
+    return found;
+  }
+
+  async deleteSessions(tenant: string, sessionIds: string[], deletedAt: number): Promise<string[]> {
+    checkDeletion(tenant, deletedAt);
+    if (sessionIds.length === 0) return [];
+    return this.#write('delete sessions', () => this.#deleteExisting(tenant, sessionIds, deletedAt));
+  }
+
+  async deleteUserSessions(tenant: string, userId: string, deletedAt: number): Promise<string[]> {
+    checkDeletion(tenant, deletedAt);
+    const stored = cleanText(userId);
+    if (stored === null) return [];
+    return this.#write('delete sessions of a user', () => {
+      const ids = (this.#stmt('SELECT session_id FROM sessions WHERE tenant = ? AND user_id = ?').all(tenant, stored) as DbRow[]).map((r) => String(r.session_id));
+      return this.#deleteExisting(tenant, ids, deletedAt);
+    });
+  }
+
+  async listTenants(): Promise<string[]> {
+    return this.#read('list tenants', () => {
+      const all = new Set<string>();
+      for (const table of ['sessions', 'deleted_sessions'] as const) for (const r of this.#stmt(listTenantsSql(table)).all() as DbRow[]) all.add(String(r.tenant));
+      return [...all].sort();
+    });
+  }
+
+  async expireSessions(tenant: string, cutoffMs: number, limit: number): Promise<number> {
+    checkExpiry(cutoffMs, limit);
+    return this.#write('expire sessions', () => {
+      const ids = (this.#stmt('SELECT session_id FROM sessions WHERE tenant = ? AND last_seen < ? LIMIT ?').all(tenant, cutoffMs, limit) as DbRow[]).map((r) => String(r.session_id));
+      this.#removeSessions(tenant, ids);
+      return ids.length;
+    });
+  }
+
+  async expireSegments(tenant: string, cutoffMs: number, limit: number): Promise<number> {
+    checkExpiry(cutoffMs, limit);
+    return this.#write('expire segments', () => Number(this.#stmt(
+      `DELETE FROM segments WHERE (tenant, session_id, window_id, seq) IN (
+         SELECT tenant, session_id, window_id, seq FROM segments WHERE tenant = ? AND received_at < ? LIMIT ?)`,
+    ).run(tenant, cutoffMs, limit).changes));
+  }
+
+  async expireDeletedSessions(tenant: string, cutoffMs: number): Promise<number> {
+    checkExpiry(cutoffMs, 1);
+    return this.#write('forget deleted sessions', () => Number(this.#stmt('DELETE FROM deleted_sessions WHERE tenant = ? AND deleted_at < ?').run(tenant, cutoffMs).changes));
+  }
+
+  readonly #running = new Set<string>();
+
+  async runExclusive<T>(name: string, job: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }> {
+    // One receiver per SQLite file: only this process can be running the job.
+    if (this.#running.has(name)) return { ran: false };
+    this.#running.add(name);
+    try {
+      return { ran: true, result: await job() };
+    } finally {
+      this.#running.delete(name);
+    }
   }
 
   async ping(): Promise<void> {

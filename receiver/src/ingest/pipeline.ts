@@ -13,9 +13,12 @@ import type { Forwarder } from '../forward/forwarder.ts';
 import type { SessionIndex } from '../index/session-index.ts';
 import type { DecodedLogs, DecodedTraces, OtlpEncoding, RecordPath } from '../otlp/model.ts';
 import { ActivityCollector } from './activity.ts';
+import { ActivityBatcher } from './activity-batcher.ts';
 import { DescribedSessions } from './described-sessions.ts';
 import { LegacyAssembler } from './legacy.ts';
 import type { LegacyChunkInput } from './legacy.ts';
+import type { IngestRedaction } from '../redact/ingest.ts';
+import type { CapDecision, SessionCaps } from './session-caps.ts';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -29,6 +32,12 @@ export interface PipelineDeps {
   index: SessionIndex;
   forwarder: Forwarder;
   now?: () => number;
+  /** Redaction rules, applied before anything is stored, indexed or forwarded; none = no redaction work. */
+  redaction?: IngestRedaction;
+  /** Per-session caps (and dropping segments of deleted sessions); none = store everything. */
+  caps?: SessionCaps;
+  /** Told about segments acknowledged but not stored, and sessions newly cut (metrics). */
+  onDropped?: (dropped: CapDecision['dropped'], cuts: CapDecision['cuts']) => void;
 }
 
 export interface IngestResult {
@@ -79,13 +88,18 @@ export class IngestPipeline {
   private readonly legacy: LegacyAssembler;
   private readonly deps: PipelineDeps;
   private readonly described = new DescribedSessions();
+  /** Session activity of concurrent requests goes to the index in shared transactions. */
+  private readonly activity: ActivityBatcher;
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
     this.legacy = new LegacyAssembler(deps.index);
+    // Looked up per call, so a test may swap the index's method.
+    this.activity = new ActivityBatcher((deltas) => this.deps.index.applyActivity(deltas));
   }
 
   async ingestLogs(tenant: string, logs: DecodedLogs, encoding: OtlpEncoding, raw: Uint8Array): Promise<IngestResult> {
+    if (this.deps.redaction) ({ logs, raw } = this.deps.redaction.logs(logs, encoding, raw));
     const reasons: string[] = [];
     let rejected = 0;
     const reject = (path: RecordPath, err: unknown) => {
@@ -137,6 +151,8 @@ export class IngestPipeline {
       segmentResources.set(s.segment, s.resource);
     }
 
+    if (this.deps.redaction) await this.deps.redaction.segments(segments);
+
     // Storage and forwarding are independent: run them side by side.
     const forwarding = (async () => {
       if (forwardPaths.size === 0 || !this.deps.forwarder.enabled('logs')) return;
@@ -144,15 +160,21 @@ export class IngestPipeline {
       const body = forwardPaths.size === logs.recordCount ? raw : logs.subset((p) => forwardPaths.has(p.join('.')));
       if (body) await this.deps.forwarder.enqueue({ signal: 'logs', tenant, contentType: contentTypeOf(encoding), body });
     })();
-    const storing = segments.length ? this.deps.segments.submit(tenant, segments) : Promise.resolve({ stored: [], duplicates: [] });
-    const [, commit] = await Promise.all([forwarding, storing]);
+    const capped = this.deps.caps && segments.length ? await this.deps.caps.apply(tenant, segments) : null;
+    const toStore = capped ? capped.keep : segments;
+    const storing = (toStore.length ? this.deps.segments.submit(tenant, toStore) : Promise.resolve({ stored: [], duplicates: [] }))
+      .finally(() => capped?.release());
+    // The cut is durable before the acknowledgement, like the segments themselves.
+    const marking = capped?.cuts.length ? this.deps.index.markTruncated(capped.cuts) : Promise.resolve();
+    const [, commit] = await Promise.all([forwarding, storing, marking]);
+    if (capped?.dropped.length) this.deps.onDropped?.(capped.dropped, capped.cuts);
 
     // The index counted the stored segments when it inserted their rows; what is left
     // to add is who the client is, for every segment (stored now or by an earlier try).
     for (const [s, res] of segmentResources) activity.describeSegment(s.meta, res);
     const deltas = this.described.needed(activity.result());
     if (deltas.length) {
-      await this.deps.index.applyActivity(deltas);
+      await this.activity.apply(deltas);
       this.described.remember(deltas);
     }
     if (legacyOutcome.completedEvents.length) await this.legacy.release(tenant, legacyOutcome.completedEvents);
@@ -170,12 +192,13 @@ export class IngestPipeline {
 
   /** Spans pass through to Tempo byte for byte; the index learns from their session.id. */
   async ingestTraces(tenant: string, traces: DecodedTraces, body: Uint8Array, encoding: OtlpEncoding): Promise<void> {
+    if (this.deps.redaction) ({ traces, body } = this.deps.redaction.traces(traces, encoding, body));
     const activity = new ActivityCollector(tenant, this.deps.now);
     for (const rs of traces.resources) for (const ss of rs.scopes) for (const span of ss.spans) activity.addSpan(span, rs.resource);
     const forwarding = this.deps.forwarder.enabled('traces') && traces.spanCount > 0
       ? this.deps.forwarder.enqueue({ signal: 'traces', tenant, contentType: contentTypeOf(encoding), body })
       : Promise.resolve();
     const deltas = activity.result();
-    await Promise.all([forwarding, deltas.length ? this.deps.index.applyActivity(deltas) : Promise.resolve()]);
+    await Promise.all([forwarding, this.activity.apply(deltas)]);
   }
 }

@@ -6,7 +6,7 @@
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../auth.ts';
-import type { Authenticator } from '../auth.ts';
+import type { Authenticator, Identity } from '../auth.ts';
 import { QueueFullError } from '../forward/forwarder.ts';
 import { IndexUnavailableError } from '../index/session-index.ts';
 import type { OtlpEncoding } from '../otlp/model.ts';
@@ -17,11 +17,14 @@ import { OtlpError } from '../otlp/errors.ts';
 import { encodeExportResponse, encodeStatus } from '../otlp/respond.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { StoreUnavailableError } from '../storage/object-store.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { IngestPipeline } from './pipeline.ts';
 
 export interface IngestDeps {
   pipeline: IngestPipeline;
   auth: Authenticator;
+  /** Per-key token buckets (limits come with each key's Identity). */
+  rateLimiter: RateLimiter;
   metrics: Metrics;
   maxBodyBytes: number;
   maxDecompressedBytes: number;
@@ -31,10 +34,20 @@ export interface IngestDeps {
 }
 
 /** google.rpc.Code values used in Status bodies. */
-const RpcCode = { INVALID_ARGUMENT: 3, UNAUTHENTICATED: 16, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13 } as const;
+const RpcCode = { INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, UNAUTHENTICATED: 16, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13 } as const;
 
 class OverloadedError extends Error {
   override readonly name = 'OverloadedError';
+}
+
+class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }
 
 /** The encoding to answer in: the request's, or JSON when the request's is unusable. */
@@ -48,6 +61,7 @@ function replyEncoding(request: FastifyRequest): OtlpEncoding {
 
 function grpcCodeFor(status: number): number {
   if (status === 401) return RpcCode.UNAUTHENTICATED;
+  if (status === 403) return RpcCode.PERMISSION_DENIED;
   if (status === 429) return RpcCode.RESOURCE_EXHAUSTED;
   if (status === 503) return RpcCode.UNAVAILABLE;
   if (status >= 500) return RpcCode.INTERNAL;
@@ -60,16 +74,17 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, (_request, body, done) => done(null, body));
 
-  const sendError = (request: FastifyRequest, reply: FastifyReply, status: number, message: string) => {
+  const sendError = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, retryAfterSeconds = deps.retryAfterSeconds) => {
     const encoding = replyEncoding(request);
     const { contentType, body } = encodeStatus(encoding, grpcCodeFor(status), message);
-    if (status === 429 || status === 503) reply.header('retry-after', String(deps.retryAfterSeconds));
+    if (status === 429 || status === 503) reply.header('retry-after', String(retryAfterSeconds));
     return reply.code(status).type(contentType).send(body);
   };
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof OtlpError) return sendError(request, reply, error.status, error.message);
-    if (error instanceof AuthError) return sendError(request, reply, 401, error.message);
+    if (error instanceof AuthError) return sendError(request, reply, error.statusCode, error.message);
+    if (error instanceof RateLimitedError) return sendError(request, reply, 429, error.message, error.retryAfterSeconds);
     if (error instanceof OverloadedError) {
       deps.metrics.unavailable.inc({ reason: 'overloaded' });
       return sendError(request, reply, 429, error.message);
@@ -86,12 +101,32 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     return sendError(request, reply, 500, 'internal error while ingesting; the request was not stored');
   });
 
+  // Who is sending, and whether their key has room, is decided before the body is read:
+  // a refused client costs no body bytes. Only POST: other methods get their 405.
+  const identities = new WeakMap<FastifyRequest, Identity>();
+  const refuse = (identity: Identity, decision: { retryAfterSeconds: number; limit: 'requests' | 'bytes' | null }): never => {
+    deps.metrics.rateLimited.inc({ tenant: identity.tenant, limit: decision.limit ?? 'requests' });
+    const who = identity.keyId ? `write key ${identity.keyId}` : `tenant ${identity.tenant}`;
+    throw new RateLimitedError(`${who} is over its ${decision.limit === 'bytes' ? 'bytes' : 'requests'} per second limit; retry after ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds);
+  };
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'POST') return;
+    const identity = deps.auth.identify(request, 'write');
+    identities.set(request, identity);
+    const length = Number(request.headers['content-length']);
+    const decision = deps.rateLimiter.take(identity.bucket, identity.limits, Number.isFinite(length) && length > 0 ? length : 0);
+    if (!decision.allowed) refuse(identity, decision);
+  });
+
   const readRequest = async (request: FastifyRequest, signal: 'logs' | 'traces') => {
-    const tenant = deps.auth.tenantOf(request, 'write');
+    const identity = identities.get(request) ?? deps.auth.identify(request, 'write');
+    const tenant = identity.tenant;
     const encoding = parseContentType(request.headers['content-type']);
     if (deps.overloaded()) throw new OverloadedError('the receiver is busy storing earlier segments; retry after the Retry-After delay');
     const raw = request.body;
     if (raw !== undefined && !Buffer.isBuffer(raw)) throw new OtlpError(400, `${signal} request body could not be read`);
+    // A chunked body had no Content-Length to charge up front: charge what came.
+    if (raw && request.headers['content-length'] === undefined) deps.rateLimiter.charge(identity.bucket, identity.limits, raw.byteLength);
     const body = await decodeBody(raw ?? Buffer.alloc(0), request.headers['content-encoding'] as string | undefined, deps.maxDecompressedBytes);
     return { tenant, encoding, body };
   };

@@ -15,7 +15,13 @@ export class Metrics {
   readonly segmentsStored = new Counter({ name: 'otel_replay_segments_stored_total', help: 'Replay segments stored', registers: [this.registry] });
   readonly segmentDuplicates = new Counter({ name: 'otel_replay_segment_duplicates_total', help: 'Replay segments dropped as duplicates of stored ones', registers: [this.registry] });
   readonly ingestSeconds = new Histogram({ name: 'otel_replay_ingest_duration_seconds', help: 'Time from request received to acknowledged', labelNames: ['signal'] as const, buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 5, 10], registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'otel_replay_rate_limited_total', help: 'Ingest requests refused with 429 by a per-key rate limit, by tenant and by the bucket that was short (requests, bytes)', labelNames: ['tenant', 'limit'] as const, registers: [this.registry] });
   readonly unavailable = new Counter({ name: 'otel_replay_unavailable_total', help: 'Requests answered 429/503 because of overload or a dependency being down', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly capDroppedSegments = new Counter({ name: 'otel_replay_session_cap_dropped_segments_total', help: 'Replay segments acknowledged but not stored: past a per-session cap (max-duration, max-bytes), after the session was cut (truncated), or of a deleted session (deleted)', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly sessionsTruncated = new Counter({ name: 'otel_replay_sessions_truncated_total', help: 'Sessions cut by a per-session cap, by cap', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly sessionsDeleted = new Counter({ name: 'otel_replay_sessions_deleted_total', help: 'Sessions deleted through the deletion API', registers: [this.registry] });
+  readonly retentionRuns = new Counter({ name: 'otel_replay_retention_runs_total', help: 'Retention job runs by outcome (done, skipped: another receiver had it, failed)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly retentionRemoved = new Counter({ name: 'otel_replay_retention_removed_total', help: 'What retention removed, by kind (sessions, segments, deleted_ids, objects)', labelNames: ['kind'] as const, registers: [this.registry] });
 
   constructor(sources: GaugeSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'otel_replay_' });

@@ -2,9 +2,12 @@
 // rrweb-player's script and stylesheet are inlined, every window's events are inlined as
 // JSON (with '<' escaped, so recorded content cannot close the <script> element), and a
 // Content-Security-Policy forbids the page (and the replayed DOM inside it) from making
-// requests. Rendered as a stream of chunks so a long session is never held in memory as
-// one string.
+// requests. Events also pass through protocol's ReplaySanitizer, so even a browser that
+// ignores the CSP (or a file opened in a tool that strips it) finds no URL to fetch in the
+// recording: the export has no asset allowlist, being offline by design. Rendered as a
+// stream of chunks so a long session is never held in memory as one string.
 
+import { ReplaySanitizer } from '@otel-replay/protocol';
 import type { SessionSummary } from '../index/session-index.ts';
 import type { SeqGap } from './playback-plan.ts';
 import type { PlayerAssets } from './player-assets.ts';
@@ -150,13 +153,14 @@ export async function* renderExportHtml(input: ExportInput): AsyncGenerator<stri
     meta.windows.push({ windowId: w.windowId, dataId, label: windowLabel(i, w) });
     yield `<script type="application/json" id="${dataId}">[`;
     let first = true;
+    const sanitizer = new ReplaySanitizer();
     for await (const outcome of w.segments) {
       if (!outcome.ok) {
         damaged.push(`<li>Tab ${i + 1} (${escapeHtml(w.windowId)}): ${escapeHtml(outcome.reason)}</li>`);
         continue;
       }
       if (outcome.events.length === 0) continue;
-      const json = jsonForScript(outcome.events);
+      const json = jsonForScript(sanitizer.sanitize(outcome.events));
       yield (first ? '' : ',') + json.slice(1, -1);
       first = false;
     }

@@ -5,10 +5,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { checkObjectKey, checkPrefix, checkRange } from './object-key-check.ts';
+import { InvalidObjectKeyError, checkObjectKey, checkPrefix, checkRange } from './object-key-check.ts';
 import type { ObjectStore } from './object-store.ts';
 import { ObjectNotFoundError, StoreUnavailableError } from './object-store.ts';
 
@@ -131,6 +131,24 @@ export class FilesystemStore implements ObjectStore {
       await syncDirectory(path.dirname(file));
     } catch (err) {
       throw this.unavailable('delete', key, err);
+    }
+    // The object's own directory goes when it empties (a day whose objects all expired),
+    // so listings do not keep finding old days. Never an ancestor: puts only write today's
+    // directory, and rmdir refuses a directory that is not empty.
+    const dir = path.dirname(file);
+    if (dir !== this.root) await rmdir(dir).catch(() => undefined);
+  }
+
+  async listChildren(prefix: string): Promise<string[]> {
+    checkPrefix(prefix);
+    if (prefix !== '' && !prefix.endsWith('/')) throw new InvalidObjectKeyError(`object prefix ${JSON.stringify(prefix)} must end with '/' to list what is below it`);
+    const dir = prefix ? path.join(this.root, ...prefix.slice(0, -1).split('/')) : this.root;
+    try {
+      const entries = await readdir(dir, { withFileTypes: true });
+      return entries.filter((e) => !e.name.startsWith('.') && (e.isDirectory() || e.isFile())).map((e) => e.name).sort();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+      throw this.unavailable('list', prefix, err);
     }
   }
 

@@ -19,6 +19,13 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Lists keys under a prefix (used by recovery and tests, never on the hot path). */
   list(prefix: string): Promise<string[]>;
+  /**
+   * The names one level below a prefix that ends with '/' (or is ''), like S3's
+   * CommonPrefixes with Delimiter '/': "t1/segments/v1/" → ["2025-01-31", ...]. Lets
+   * retention find a tenant's days without listing every object. Optional: without it,
+   * callers derive the names from list().
+   */
+  listChildren?(prefix: string): Promise<string[]>;
   /** Resolves when the store is reachable and writable enough to accept work (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

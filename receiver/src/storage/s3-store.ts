@@ -14,7 +14,7 @@ import {
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { ConfigError } from '../config.ts';
 import type { ReceiverConfig } from '../config.ts';
-import { checkObjectKey, checkPrefix, checkRange } from './object-key-check.ts';
+import { InvalidObjectKeyError, checkObjectKey, checkPrefix, checkRange } from './object-key-check.ts';
 import type { ObjectStore } from './object-store.ts';
 import { ObjectNotFoundError, StoreUnavailableError } from './object-store.ts';
 
@@ -179,6 +179,26 @@ export class S3Store implements ObjectStore {
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
     return keys.sort();
+  }
+
+  async listChildren(prefix: string): Promise<string[]> {
+    checkPrefix(prefix);
+    if (prefix !== '' && !prefix.endsWith('/')) throw new InvalidObjectKeyError(`object prefix ${JSON.stringify(prefix)} must end with '/' to list what is below it`);
+    const base = this.keyPrefix + prefix;
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      let res;
+      try {
+        res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, Delimiter: '/', ContinuationToken: token, MaxKeys: this.listPageSize }), { abortSignal: this.signal() });
+      } catch (err) {
+        throw this.unavailable('LIST', `${prefix}*/`, err);
+      }
+      for (const p of res.CommonPrefixes ?? []) if (p.Prefix?.startsWith(base)) names.add(p.Prefix.slice(base.length).replace(/\/$/, ''));
+      for (const o of res.Contents ?? []) if (o.Key?.startsWith(base)) names.add(o.Key.slice(base.length));
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return [...names].filter((n) => n.length > 0).sort();
   }
 
   async ping(): Promise<void> {

@@ -1,11 +1,14 @@
 // The replay: an rrweb-player fed progressively by PlaybackLoader. It draws the first frame
 // as soon as the first full snapshot arrives, appends the rest while it streams, and seeks
 // either inside what is loaded or by reloading from the nearest full snapshot. Gaps and
-// damaged segments met on the way are reported, never smoothed over.
+// damaged segments met on the way are reported, never smoothed over. Every event passes
+// protocol's ReplaySanitizer before the player sees it: the recording cannot make the
+// viewer's browser fetch anything outside `allowedAssetOrigins` (none by default).
 import React, { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, useStyles2 } from '@grafana/ui';
+import { ReplaySanitizer } from '@otel-replay/protocol';
 import 'rrweb-player/dist/style.css';
 import { PlaybackLoader } from '../../services/playback';
 import type { RecordingProblem } from '../../services/playback';
@@ -37,6 +40,8 @@ export interface ReplayPlayerProps {
   onProblems?: (problems: RecordingProblem[]) => void;
   /** Time to first frame, for the bench and the harness. */
   onFirstFrame?: (ms: number) => void;
+  /** Origins whose recorded assets may load during replay (jsonData.allowedAssetOrigins); default none. */
+  allowedAssetOrigins?: string[];
 }
 
 const SEEK_STEP_MS = 5000;
@@ -64,6 +69,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     onTime,
     onProblems,
     onFirstFrame,
+    allowedAssetOrigins,
   } = props;
   const styles = useStyles2(getStyles);
   const target = useRef<HTMLDivElement>(null);
@@ -79,6 +85,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   const [stream, setStream] = useState<'streaming' | 'complete' | 'incomplete'>('streaming');
   const [error, setError] = useState<Error | null>(null);
   const [problems, setProblems] = useState<RecordingProblem[]>([]);
+  const problemsSoFar = useRef<RecordingProblem[]>([]);
   const callbacks = useRef({ onWindow, onTime, onProblems, onFirstFrame });
   callbacks.current = { onWindow, onTime, onProblems, onFirstFrame };
 
@@ -99,9 +106,21 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
   useEffect(() => {
     const startedAt = performance.now();
     let firstFrame = false;
+    // One per load: a load starts at a full snapshot, and the sanitizer tracks that snapshot's nodes.
+    let sanitizer: ReplaySanitizer;
+    try {
+      sanitizer = new ReplaySanitizer({ allowedOrigins: allowedAssetOrigins });
+    } catch (err) {
+      // A bad allowedAssetOrigins entry: say so instead of replaying with a policy nobody chose.
+      setError(new Error(`the app setting allowedAssetOrigins is invalid: ${(err as Error).message}`));
+      setStatus('error');
+      return undefined;
+    }
     const l = new PlaybackLoader(client, sessionId, {
       onStart(events: RrwebEvent[], info) {
         destroyPlayer();
+        sanitizer = new ReplaySanitizer({ allowedOrigins: allowedAssetOrigins });
+        sanitizer.sanitize(events);
         if (!target.current) {
           return;
         }
@@ -135,6 +154,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         }
       },
       onEvents(events) {
+        sanitizer.sanitize(events);
         for (const e of events) {
           player.current?.addEvent(e);
         }
@@ -144,11 +164,10 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
         }
       },
       onProblem(problem) {
-        setProblems((prev) => {
-          const next = [...prev, problem];
-          callbacks.current.onProblems?.(next);
-          return next;
-        });
+        // Tracked outside React's updater so the parent is told outside any render.
+        problemsSoFar.current = [...problemsSoFar.current, problem];
+        setProblems(problemsSoFar.current);
+        callbacks.current.onProblems?.(problemsSoFar.current);
       },
       onEnd(complete) {
         setStream(complete ? 'complete' : 'incomplete');
@@ -165,6 +184,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     setStatus('loading');
     setStream('streaming');
     setError(null);
+    problemsSoFar.current = [];
     setProblems([]);
     void l.load(initialAt, windowId);
     return () => {
@@ -173,7 +193,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
     };
     // initialAt only matters for the first load of a session/window; later seeks go through seek().
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, sessionId, windowId]);
+  }, [client, sessionId, windowId, (allowedAssetOrigins ?? []).join(' ')]);
 
   const seek = useCallback(
     (atMs: number) => {
@@ -190,6 +210,7 @@ export const ReplayPlayer = forwardRef<ReplayPlayerHandle, ReplayPlayerProps>(fu
       }
       // Outside what is loaded: reload from the nearest full snapshot at or before atMs.
       pendingSeek.current = atMs;
+      problemsSoFar.current = [];
       setProblems([]);
       setStream('streaming');
       void l.load(atMs, windowId);

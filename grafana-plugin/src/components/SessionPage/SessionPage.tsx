@@ -20,6 +20,7 @@ import { useAppContext } from '../common/settings';
 import { Empty, ErrorState, Loading } from '../common/States';
 import { testIds } from '../testIds';
 import { Timeline } from './Timeline';
+import { TruncatedNotice } from './TruncatedNotice';
 import { useSessionTelemetry } from './useSessionTelemetry';
 
 type Load = { state: 'loading' } | { state: 'error'; error: Error } | { state: 'done'; session: SessionDetail };
@@ -104,6 +105,7 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
       ) : (
         <Loading text={`Loading session ${sessionId}…`} />
       )}
+      {s && <TruncatedNotice session={s} />}
       {s && s.windows.length > 1 && (
         <RadioButtonGroup
           className={styles.windows}
@@ -133,6 +135,7 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
                 onWindow={setPlayingWindow}
                 onTime={setCurrentMs}
                 onProblems={setProblems}
+                allowedAssetOrigins={settings.allowedAssetOrigins}
               />
               {window && <RecordingStrip window={window} problems={problems} currentMs={currentMs} onSeek={seek} />}
             </>
