@@ -14,6 +14,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseIntervalArg } from './lib/args.ts';
 import { checkStoredSegments } from './lib/load-check.ts';
 import type { LoadCheck } from './lib/load-check.ts';
 import { cpuSecondsOf } from './lib/loadgen.ts';
@@ -217,12 +218,7 @@ export async function run(options: LoadOptions): Promise<BenchResult[]> {
 
 if (import.meta.main) {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, pin: { type: 'boolean' }, sessions: { type: 'string' }, seconds: { type: 'string' }, 'interval-ms': { type: 'string' } } });
-  let intervalMs: [number, number] | undefined;
-  if (values['interval-ms']) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(values['interval-ms']);
-    if (!m) throw new Error(`--interval-ms must be MS or MIN-MAX (e.g. 2000-5000), got ${JSON.stringify(values['interval-ms'])}`);
-    intervalMs = [Number(m[1]), Number(m[2] ?? m[1])];
-  }
+  const intervalMs = parseIntervalArg(values['interval-ms']);
   const results = await run({
     quick: values.quick ?? false,
     pin: values.pin ?? false,

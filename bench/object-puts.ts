@@ -9,6 +9,7 @@
 
 import { readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseIntervalArg } from './lib/args.ts';
 import { createReceiver } from '../receiver/src/app.ts';
 import { loadConfig } from '../receiver/src/config.ts';
 import path from 'node:path';
@@ -99,12 +100,7 @@ export async function run(options: ObjectPutsOptions): Promise<BenchResult[]> {
 
 if (import.meta.main) {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, seconds: { type: 'string' }, 'interval-ms': { type: 'string' }, sessions: { type: 'string' } } });
-  let intervalMs: [number, number] | undefined;
-  if (values['interval-ms']) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(values['interval-ms']);
-    if (!m) throw new Error(`--interval-ms must be MS or MIN-MAX (e.g. 2000-5000), got ${JSON.stringify(values['interval-ms'])}`);
-    intervalMs = [Number(m[1]), Number(m[2] ?? m[1])];
-  }
+  const intervalMs = parseIntervalArg(values['interval-ms']);
   const results = await run({
     quick: values.quick ?? false,
     ...(values.seconds ? { seconds: Number(values.seconds) } : {}),

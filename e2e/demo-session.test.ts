@@ -9,7 +9,6 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { build } from 'esbuild';
@@ -21,6 +20,7 @@ import { startDemo } from '../demo/src/server.ts';
 import type { RunningDemo } from '../demo/src/server.ts';
 import { REPORT_DELAY_MS } from '../demo/src/api.ts';
 import { decodeLogs } from '../receiver/src/otlp/decode-logs.ts';
+import { freePort } from '../receiver/test/helpers/http.ts';
 import { decodeTraces } from '../receiver/src/otlp/decode-traces.ts';
 import type { SpanView } from '../receiver/src/otlp/model.ts';
 import { launchChromium } from '../receiver/test/helpers/chromium.ts';
@@ -44,15 +44,6 @@ let receiver: RunningReceiver;
 let demo: RunningDemo;
 let browser: LaunchedBrowser;
 let replayerScript = '';
-
-/** A free 127.0.0.1 port: the receiver's CORS list needs the demo's origin before the demo starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 before(async () => {
   const bundle = await build({ entryPoints: [path.join(import.meta.dirname, 'fixtures', 'replayer.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', write: false, logLevel: 'error' });

@@ -13,6 +13,7 @@ import type { Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { freePort } from '../receiver/test/helpers/http.ts';
 import { segmentsRequest } from '../receiver/test/helpers/otlp-json.ts';
 import { makeSegment } from '../receiver/test/helpers/recording.ts';
 
@@ -24,14 +25,6 @@ after(() => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Launched {
   child: ChildProcess;

@@ -5,9 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Attributes, AttributeValue } from '@otel-replay/protocol';
 import { FakeLegacySdk, recording } from '../../protocol/src/legacy-sdk.fixture.ts';
 import type { SdkRecord } from '../../protocol/src/legacy-sdk.fixture.ts';
+import { legacyAttributes } from './helpers/otlp-json.ts';
 import { startReceiver } from './helpers/receiver.ts';
 import type { RunningReceiver } from './helpers/receiver.ts';
 
@@ -15,25 +15,13 @@ let rx: RunningReceiver;
 before(async () => { rx = await startReceiver(); });
 after(async () => { await rx?.stop(); });
 
-/** Every JS number as a doubleValue, as the legacy exporters send them. */
-function jsonValue(v: AttributeValue | undefined): object {
-  if (typeof v === 'string') return { stringValue: v };
-  if (typeof v === 'number') return { doubleValue: v };
-  if (typeof v === 'boolean') return { boolValue: v };
-  throw new Error(`unexpected attribute value ${String(v)}`);
-}
-
-function jsonAttrs(a: Attributes): object[] {
-  return Object.entries(a).map(([key, value]) => ({ key, value: jsonValue(value) }));
-}
-
 function legacyRequest(records: SdkRecord[]): string {
   return JSON.stringify({
     resourceLogs: [{
-      resource: { attributes: jsonAttrs(records[0]!.resource) },
+      resource: { attributes: legacyAttributes(records[0]!.resource) },
       scopeLogs: [{
         scope: { name: 'splunk.rr-web', version: '0.24.0' },
-        logRecords: records.map((r) => ({ timeUnixNano: String(r.timeUnixNano), body: { stringValue: r.body }, attributes: jsonAttrs(r.attributes) })),
+        logRecords: records.map((r) => ({ timeUnixNano: String(r.timeUnixNano), body: { stringValue: r.body }, attributes: legacyAttributes(r.attributes) })),
       }],
     }],
   });

@@ -11,9 +11,9 @@ import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { nextSeq } from '@otel-replay/protocol';
-import type { AttributeValue, Attributes } from '@otel-replay/protocol';
 import { FakeLegacySdk } from '../../../protocol/src/legacy-sdk.fixture.ts';
 import type { SdkRecord } from '../../../protocol/src/legacy-sdk.fixture.ts';
+import { legacyAttributes } from '../helpers/otlp-json.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 import type { RunningReceiver } from '../helpers/receiver.ts';
 
@@ -22,15 +22,6 @@ const TENANT = 'default';
 let rx: RunningReceiver;
 before(async () => { rx = await startReceiver(); });
 after(async () => { await rx?.stop(); });
-
-function jsonValue(v: AttributeValue | undefined): object {
-  if (typeof v === 'string') return { stringValue: v };
-  if (typeof v === 'number') return { doubleValue: v };
-  if (typeof v === 'boolean') return { boolValue: v };
-  throw new Error(`unexpected attribute value ${String(v)}`);
-}
-
-const jsonAttrs = (a: Attributes) => Object.entries(a).map(([key, value]) => ({ key, value: jsonValue(value) }));
 
 /** One request: records grouped by resource (page load), as an OTLP exporter batches them. */
 function request(records: SdkRecord[]): string {
@@ -41,8 +32,8 @@ function request(records: SdkRecord[]): string {
   }
   return JSON.stringify({
     resourceLogs: [...byResource.values()].map((rs) => ({
-      resource: { attributes: jsonAttrs(rs[0]!.resource) },
-      scopeLogs: [{ scope: { name: 'splunk.rr-web' }, logRecords: rs.map((r) => ({ timeUnixNano: String(r.timeUnixNano), body: { stringValue: r.body }, attributes: jsonAttrs(r.attributes) })) }],
+      resource: { attributes: legacyAttributes(rs[0]!.resource) },
+      scopeLogs: [{ scope: { name: 'splunk.rr-web' }, logRecords: rs.map((r) => ({ timeUnixNano: String(r.timeUnixNano), body: { stringValue: r.body }, attributes: legacyAttributes(r.attributes) })) }],
     })),
   });
 }

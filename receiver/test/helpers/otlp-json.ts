@@ -3,7 +3,7 @@
 // spans. Tests post these to /v1/logs and /v1/traces without going through an exporter.
 
 import { SEGMENT_EVENT_NAME, segmentAttributes } from '@otel-replay/protocol';
-import type { Segment } from '@otel-replay/protocol';
+import type { Attributes, Segment } from '@otel-replay/protocol';
 
 export type JsonAnyValue =
   | { stringValue: string }
@@ -36,6 +36,16 @@ export interface JsonSpan {
   endTimeUnixNano: string;
   attributes: JsonKeyValue[];
   status?: { code: number; message?: string };
+}
+
+/** Attributes the way the legacy rr-web exporters send them: every JS number as a doubleValue. */
+export function legacyAttributes(a: Attributes): JsonKeyValue[] {
+  return Object.entries(a).map(([key, v]) => {
+    if (typeof v === 'string') return { key, value: { stringValue: v } };
+    if (typeof v === 'number') return { key, value: { doubleValue: v } };
+    if (typeof v === 'boolean') return { key, value: { boolValue: v } };
+    throw new Error(`unexpected attribute value ${String(v)} for ${key}`);
+  });
 }
 
 /** One OTLP/JSON AnyValue: integers as intValue, other numbers as doubleValue. */
