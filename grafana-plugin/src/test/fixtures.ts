@@ -161,6 +161,8 @@ export function fakeClient(
     lines?: (at?: number) => PlaybackLine[];
     /** The session summary answers only once this settles. */
     detailGate?: Promise<unknown>;
+    /** The events stream sends its lines only once this settles. */
+    streamGate?: Promise<unknown>;
   } = {}
 ): FakeClient {
   const searches: URLSearchParams[] = [];
@@ -190,6 +192,7 @@ export function fakeClient(
     },
     async streamEvents(_id, request, onLine) {
       streams.push({ at: request.at, window: request.window });
+      await opts.streamGate;
       for (const line of (opts.lines ?? streamLines)(request.at)) {
         await Promise.resolve();
         onLine(line);

@@ -133,6 +133,18 @@ describe('Session page', () => {
     expect(client.streams).toHaveLength(1);
   });
 
+  it('queries Loki and Tempo once the first frame is drawn, not before', async () => {
+    let release: () => void = () => {};
+    renderSession(fakeClient({ streamGate: new Promise<void>((resolve) => (release = resolve)) }));
+    expect(await screen.findByTestId(testIds.session.export)).toBeInTheDocument();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests).toHaveLength(0);
+    release();
+    await waitFor(() => expect(screen.getByTestId(testIds.player.container)).toHaveAttribute('data-status', 'playing'));
+    expect(await screen.findAllByTestId(testIds.timeline.entry)).not.toHaveLength(0);
+    expect(requests.map((r) => (r.url.includes('loki') ? 'loki' : 'tempo')).sort()).toEqual(['loki', 'tempo']);
+  });
+
   it('replaces the player when the summary says the session has no recording', async () => {
     const d = detail();
     renderSession(fakeClient({ detail: { ...d, hasReplay: false, windows: [] } }));

@@ -1,7 +1,7 @@
 // The Session page: the replay with its recording overview, and beside it the timeline of
 // the session's events, logs and spans. `?t=<ms>` opens the replay at that moment (the URL
 // the SDK's getSessionUrl and the extension links build).
-import React, { useEffect, useMemo, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { dateTimeFormat } from '@grafana/data';
@@ -22,6 +22,9 @@ import { testIds } from '../testIds';
 import { Timeline } from './Timeline';
 import { TruncatedNotice } from './TruncatedNotice';
 import { useSessionTelemetry } from './useSessionTelemetry';
+
+/** The longest the timeline waits for the replay's first frame. */
+const TIMELINE_AFTER_MS = 1000;
 
 type Load = { state: 'loading' } | { state: 'error'; error: Error } | { state: 'done'; session: SessionDetail };
 
@@ -55,6 +58,17 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
   const [currentMs, setCurrentMs] = useState<number | undefined>(initialAt);
   const [problems, setProblems] = useState<RecordingProblem[]>([]);
   const player = useRef<ReplayPlayerHandle>(null);
+  /**
+   * The Loki/Tempo queries and the timeline wait for the replay's first frame (or a second,
+   * whichever comes first): on opening a session, the picture is what the viewer waits for.
+   */
+  const [timelineDue, setTimelineDue] = useState(false);
+  useEffect(() => {
+    setTimelineDue(false);
+    const timer = setTimeout(() => setTimelineDue(true), TIMELINE_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [sessionId]);
+  const onFirstFrame = useCallback(() => setTimelineDue(true), []);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -69,10 +83,10 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
   const session = load.state === 'done' ? load.session : null;
   const telemetryWindow = useMemo(
     () =>
-      session
+      session && (timelineDue || session.windows.length === 0)
         ? { sessionId: session.sessionId, service: session.service, fromMs: session.firstSeen, toMs: session.lastSeen }
         : null,
-    [session]
+    [session, timelineDue]
   );
   const { entries, sources } = useSessionTelemetry(settings, telemetryWindow);
 
@@ -135,13 +149,14 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
                 onWindow={setPlayingWindow}
                 onTime={setCurrentMs}
                 onProblems={setProblems}
+                onFirstFrame={onFirstFrame}
                 allowedAssetOrigins={settings.allowedAssetOrigins}
               />
               {window && <RecordingStrip window={window} problems={problems} currentMs={currentMs} onSeek={seek} />}
             </>
           )}
         </div>
-        {s && (
+        {s && telemetryWindow && (
           <Timeline
             entries={entries}
             startMs={window?.firstTimestamp ?? s.firstSeen}
