@@ -12,9 +12,11 @@ export type RecorderMode = 'none' | 'rrweb' | 'rrweb-masked' | 'ours';
 
 /**
  * The SDK's privacy defaults (sdk/src/replay/privacy.ts with DEFAULTS.replay) as rrweb
- * options, repeated here because bench pages cannot import SDK internals.
+ * options, repeated here because bench pages cannot import SDK internals. Text is masked
+ * by rrweb's own default (every non-space character to '*'), as the SDK does when no
+ * unmask selector is set.
  */
-const MASKED_RRWEB_OPTIONS = `maskAllInputs: true, maskTextSelector: '*', maskTextFn: (t) => t.replace(/\\S/g, '*'), maskInputFn: (t) => (t === '' ? '' : '******'), blockSelector: 'img,video,audio,picture,object,embed,image,canvas'`;
+const MASKED_RRWEB_OPTIONS = `maskAllInputs: true, maskTextSelector: '*', maskInputFn: (t) => (t === '' ? '' : '******'), blockSelector: 'img,video,audio,picture,object,embed,image,canvas'`;
 
 /** mulberry32: small, seedable, the same in every browser. */
 const PRNG = `function mulberry32(a){return function(){a|=0;a=a+0x6D2B79F5|0;let t=Math.imul(a^a>>>15,1|a);t=t+Math.imul(t^t>>>7,61|t)^t;return((t^t>>>14)>>>0)/4294967296}}`;

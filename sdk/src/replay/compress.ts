@@ -1,26 +1,20 @@
-// gzip for segment bodies, off the main thread where the browser allows: a Web Worker
-// made from a Blob URL running CompressionStream. A CSP without `worker-src blob:` (or a
-// browser without workers) falls back to CompressionStream on the main thread (the
-// compression itself still runs natively), then to fflate; `gzipNow` is the synchronous
-// path for page hide, when there is no time to wait for a worker.
-
-import { gzipSync } from 'fflate';
+// gzip off the main thread: one Web Worker per page, made from a Blob URL and running
+// CompressionStream, shared by the recording engine (segment bodies) and the exporter
+// (whole OTLP request bodies), so no compression runs in the page's own thread. A CSP
+// without `worker-src blob:` (or a browser without workers) falls back to CompressionStream
+// on the main thread (the compression itself still runs natively); without
+// CompressionStream `gzip` rejects and callers fall back (the engine to fflate, the
+// exporter to an uncompressed body). This module is in the eager part and has no
+// dependency, so fflate stays in the lazily loaded recorder chunk.
 
 export interface Compressor {
   /** One complete gzip member of the UTF-8 text. */
-  gzip(text: string): Promise<Uint8Array>;
-  /** 'worker', 'stream' (main-thread CompressionStream) or 'fflate': what is in use now. */
-  mode(): 'worker' | 'stream' | 'fflate';
-  close(): void;
-}
-
-export function gzipNow(text: string): Uint8Array {
-  return gzipSync(new TextEncoder().encode(text), { level: 6, mtime: 0 });
+  gzip(text: string): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 const WORKER_SOURCE = `onmessage=async(e)=>{const{id,text}=e.data;try{const s=new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));const b=new Uint8Array(await new Response(s).arrayBuffer());postMessage({id,bytes:b},[b.buffer])}catch(err){postMessage({id,error:String(err)})}}`;
 
-async function streamGzip(text: string): Promise<Uint8Array> {
+async function streamGzip(text: string): Promise<Uint8Array<ArrayBuffer>> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -30,7 +24,7 @@ function hasCompressionStream(): boolean {
 }
 
 interface Job {
-  resolve(bytes: Uint8Array): void;
+  resolve(bytes: Uint8Array<ArrayBuffer>): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -43,14 +37,12 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
   let url: string | null = null;
   let nextId = 1;
   const jobs = new Map<number, Job>();
-  let mode: 'worker' | 'stream' | 'fflate' = hasCompressionStream() ? 'stream' : 'fflate';
 
   const dropWorker = (reason: string): void => {
     if (worker) worker.terminate();
     worker = null;
     if (url) URL.revokeObjectURL(url);
     url = null;
-    mode = hasCompressionStream() ? 'stream' : 'fflate';
     for (const job of jobs.values()) {
       clearTimeout(job.timer);
       job.reject(new Error(reason));
@@ -62,8 +54,7 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
     try {
       url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
       worker = new Worker(url);
-      mode = 'worker';
-      worker.onmessage = (e: MessageEvent<{ id: number; bytes?: Uint8Array; error?: string }>) => {
+      worker.onmessage = (e: MessageEvent<{ id: number; bytes?: Uint8Array<ArrayBuffer>; error?: string }>) => {
         const job = jobs.get(e.data.id);
         if (!job) return;
         jobs.delete(e.data.id);
@@ -81,39 +72,33 @@ export function createCompressor(options: { useWorker?: boolean } = {}): Compres
     }
   }
 
-  const onMainThread = async (text: string): Promise<Uint8Array> => {
-    if (hasCompressionStream()) {
-      try {
-        return await streamGzip(text);
-      } catch {
-        mode = 'fflate';
-      }
-    }
-    return gzipNow(text);
-  };
-
   return {
-    mode: () => mode,
     async gzip(text) {
-      if (!worker) return onMainThread(text);
-      const w = worker;
-      try {
-        return await new Promise<Uint8Array>((resolve, reject) => {
-          const id = nextId++;
-          const timer = setTimeout(() => {
-            jobs.delete(id);
-            dropWorker('the compression worker did not answer');
-            reject(new Error('timeout'));
-          }, WORKER_TIMEOUT_MS);
-          jobs.set(id, { resolve, reject, timer });
-          w.postMessage({ id, text });
-        });
-      } catch {
-        return onMainThread(text);
+      if (worker) {
+        const w = worker;
+        try {
+          return await new Promise<Uint8Array<ArrayBuffer>>((resolve, reject) => {
+            const id = nextId++;
+            const timer = setTimeout(() => {
+              jobs.delete(id);
+              dropWorker('the compression worker did not answer');
+              reject(new Error('timeout'));
+            }, WORKER_TIMEOUT_MS);
+            jobs.set(id, { resolve, reject, timer });
+            w.postMessage({ id, text });
+          });
+        } catch {
+          // fall through to the main thread
+        }
       }
-    },
-    close() {
-      dropWorker('closed');
+      return streamGzip(text);
     },
   };
+}
+
+let shared: Compressor | null = null;
+
+/** The page's compressor, created on first use and kept for the page's lifetime. */
+export function sharedCompressor(): Compressor {
+  return (shared ??= createCompressor());
 }

@@ -5,11 +5,11 @@
 // recording's life cycle: idle pause and resume, session changes, buffer mode, page hide.
 
 import { record } from '@rrweb/record';
-import type { RrwebEvent, SegmentEncoding, SegmentMeta } from '@otel-replay/protocol';
+import { gzipSync } from 'fflate';
+import type { RrwebEvent, SegmentMeta } from '@otel-replay/protocol';
 import type { ReplayOptions } from '../config.ts';
 import type { SessionChange, SessionProvider } from '../session/session.ts';
-import { createCompressor, gzipNow } from './compress.ts';
-import type { Compressor } from './compress.ts';
+import { sharedCompressor } from './compress.ts';
 import { privacyRecordOptions, scrubConfig } from './privacy.ts';
 import { scrubEvent } from './scrub.ts';
 import type { ScrubConfig } from './scrub.ts';
@@ -34,6 +34,11 @@ export const ReplayTag = {
   throttleEnd: 'otel_replay.mutations_resumed',
   dropped: 'otel_replay.segment_dropped',
 } as const;
+
+/** Synchronous gzip (fflate): at page hide there is no time to wait for the worker, and without CompressionStream. */
+function gzipNow(text: string): Uint8Array {
+  return gzipSync(new TextEncoder().encode(text), { level: 6, mtime: 0 });
+}
 
 const INPUT_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'input', 'scroll', 'wheel', 'touchstart'] as const;
 
@@ -66,7 +71,6 @@ export class ReplayEngine {
   readonly #scrub: ScrubConfig;
   readonly #seqs: SeqStore;
   readonly #windowId: string;
-  #compressor: Compressor | null = null;
   #stopRrweb: (() => void) | null = null;
   /** Session the current recording belongs to; null while not recording. */
   #sessionId: string | null = null;
@@ -99,7 +103,6 @@ export class ReplayEngine {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#compressor ??= createCompressor();
     this.#lastInputAt = Date.now();
     this.#listen();
     this.#startRecording();
@@ -111,9 +114,6 @@ export class ReplayEngine {
     this.#stopRecording();
     this.#running = false;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    const compressor = this.#compressor;
-    this.#compressor = null;
-    void this.#chain.then(() => compressor?.close());
   }
 
   isRecording(): boolean {
@@ -124,7 +124,7 @@ export class ReplayEngine {
   async flush(pageHide = false): Promise<void> {
     this.#sealAndSend(pageHide);
     if (pageHide) {
-      for (const o of this.#outgoing) if (!o.done) this.#emit(o, gzipNow(o.segment.json), 'gzip-json');
+      for (const o of this.#outgoing) if (!o.done) this.#emit(o, gzipNow(o.segment.json));
       this.#outgoing = [];
       await this.#config.forceFlush();
       return;
@@ -152,7 +152,8 @@ export class ReplayEngine {
   #startRecording(): void {
     if (this.#stopRrweb || !this.#running) return;
     const session = this.#config.session.current();
-    if (!session.sampled) return;
+    // current() may have just begun a session, whose change listener started recording.
+    if (this.#stopRrweb || !session.sampled) return;
     if (this.#sessionId !== session.id) {
       this.#segmenter.clear();
       this.#buffered = [];
@@ -228,37 +229,34 @@ export class ReplayEngine {
   #send(segment: SealedSegment, pageHide: boolean): void {
     if (!this.#sessionId) return;
     const o: Outgoing = { segment, sessionId: this.#sessionId, seq: this.#seqs.next(this.#sessionId), done: false };
-    if (pageHide || !this.#compressor) {
-      this.#emit(o, gzipNow(segment.json), 'gzip-json');
+    if (pageHide) {
+      this.#emit(o, gzipNow(segment.json));
       return;
     }
     this.#outgoing.push(o);
-    const compressor = this.#compressor;
+    const compressor = sharedCompressor();
     this.#chain = this.#chain.then(async () => {
       if (o.done) return;
-      let body: Uint8Array | string;
-      let encoding: SegmentEncoding = 'gzip-json';
+      let body: Uint8Array;
       try {
         body = await compressor.gzip(segment.json);
       } catch {
-        body = segment.json;
-        encoding = 'json';
+        body = gzipNow(segment.json);
       }
-      if (!o.done) this.#emit(o, body, encoding);
+      if (!o.done) this.#emit(o, body);
       this.#outgoing = this.#outgoing.filter((x) => x !== o);
     });
   }
 
-  #emit(o: Outgoing, body: Uint8Array | string, encoding: SegmentEncoding): void {
+  #emit(o: Outgoing, body: Uint8Array): void {
     o.done = true;
     let segment = o.segment;
-    const size = typeof body === 'string' ? new TextEncoder().encode(body).length : body.length;
+    const size = body.length;
     if (size > this.#config.maxBodyBytes) {
       // One event too large to ever be accepted: say so in the recording instead of a silent gap.
       const marker = JSON.stringify([{ type: CUSTOM, timestamp: segment.firstTimestamp, data: { tag: ReplayTag.dropped, payload: { reason: 'too-large', bytes: size, events: segment.eventCount } } }]);
       segment = { json: marker, firstTimestamp: segment.firstTimestamp, lastTimestamp: segment.firstTimestamp, eventCount: 1, hasFullSnapshot: false };
       body = gzipNow(marker);
-      encoding = 'gzip-json';
     }
     this.#config.emitSegment({
       sessionId: o.sessionId,
@@ -268,7 +266,7 @@ export class ReplayEngine {
       lastTimestamp: segment.lastTimestamp,
       eventCount: segment.eventCount,
       hasFullSnapshot: segment.hasFullSnapshot,
-      encoding,
+      encoding: 'gzip-json',
     }, body);
   }
 

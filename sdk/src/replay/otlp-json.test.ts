@@ -7,7 +7,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { PROTOCOL_VERSION, SEGMENT_EVENT_NAME, readSegmentAttributes, segmentAttributes, segmentBodyBytes } from '@otel-replay/protocol';
 import type { SegmentMeta } from '@otel-replay/protocol';
 import { decodeLogs } from '../../../receiver/src/otlp/decode-logs.ts';
-import { encodeAnyValue, encodeLogsRequest, hrTimeToNanos } from './otlp-json.ts';
+import { encodeAnyValue, encodeLogsRequest, hrTimeToNanos, toBase64 } from './otlp-json.ts';
 
 function provider() {
   const exporter = new InMemoryLogRecordExporter();
@@ -66,4 +66,18 @@ test('records of two scopes are grouped per scope under one resource', () => {
   const parsed = JSON.parse(encodeLogsRequest(exporter.getFinishedLogRecords())) as { resourceLogs: { scopeLogs: { scope: { name: string }; logRecords: unknown[] }[] }[] };
   assert.equal(parsed.resourceLogs.length, 1);
   assert.deepEqual(parsed.resourceLogs[0]!.scopeLogs.map((s) => [s.scope.name, s.logRecords.length]), [['a', 2], ['b', 1]]);
+});
+
+test('base64 of bytes is standard base64 with the native Uint8Array.toBase64 and without it', () => {
+  const bytes = Uint8Array.from({ length: 100_003 }, (_, i) => (i * 131 + 7) & 255);
+  const expected = Buffer.from(bytes).toString('base64');
+  assert.equal(toBase64(bytes), expected);
+  // Browsers before Uint8Array.toBase64 (and Node before it) take the btoa path.
+  const old = Uint8Array.from(bytes);
+  Object.defineProperty(old, 'toBase64', { value: undefined });
+  assert.equal(toBase64(old), expected);
+  const native = Uint8Array.from(bytes);
+  Object.defineProperty(native, 'toBase64', { value: () => 'from-native' });
+  assert.equal(toBase64(native), 'from-native', 'the native encoder is used where there is one');
+  assert.equal(toBase64(new Uint8Array(0)), '');
 });

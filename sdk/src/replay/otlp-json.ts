@@ -16,8 +16,14 @@ export type JsonAnyValue =
   | { kvlistValue: { values: { key: string; value: JsonAnyValue }[] } }
   | Record<string, never>;
 
-/** Standard base64 of bytes, in chunks so large bodies do not overflow the argument list. */
+/**
+ * Standard base64 of bytes: natively where the browser has Uint8Array.toBase64 (a segment
+ * is tens of KiB, so this runs on the main thread for every segment), else through btoa
+ * in chunks so large bodies do not overflow the argument list.
+ */
 export function toBase64(bytes: Uint8Array): string {
+  const native = (bytes as { toBase64?: () => string }).toBase64;
+  if (native) return native.call(bytes);
   let binary = '';
   const chunk = 0x8000;
   for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));

@@ -72,3 +72,16 @@ test('hostile shapes do not throw', () => {
     assert.doesNotThrow(() => scrubEvent(e, config));
   }
 });
+
+test('every added node of a mutation batch is scrubbed, in trees and alone, and null entries are skipped', () => {
+  const adds = [
+    { parentId: 1, nextId: null, node: { type: 2, id: 5, tagName: 'a', attributes: { href: '/a?x=secret-1', title: 'secret-2' }, childNodes: [] } },
+    null,
+    { parentId: 5, nextId: null, node: { type: 3, id: 6, textContent: '****' } },
+    { parentId: 1, nextId: null, node: { type: 2, id: 7, tagName: 'div', attributes: {}, childNodes: [{ type: 2, id: 8, tagName: 'img', attributes: { alt: 'secret-3', src: 'p.png?secret-4' }, childNodes: [] }] } },
+  ];
+  const event: RrwebEvent = { type: 3, timestamp: 1, data: { source: 0, texts: [], removes: [], adds, attributes: [null, { id: 8, attributes: { 'ARIA-LABEL': 'secret-5' } }] } };
+  const json = JSON.stringify(scrubEvent(event, config));
+  for (let i = 1; i <= 5; i++) assert.equal(json.includes(`secret-${i}`), false, `secret-${i}`);
+  assert.ok(json.includes('"href":"/a"') && json.includes('"src":"p.png"') && json.includes('"ARIA-LABEL":"********"'));
+});

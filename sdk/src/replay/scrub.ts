@@ -10,7 +10,6 @@ const FULL_SNAPSHOT = 2;
 const INCREMENTAL_SNAPSHOT = 3;
 const META = 4;
 const MUTATION_SOURCE = 0;
-const ELEMENT_NODE = 2;
 
 /** Attributes holding URLs whose query string and fragment are dropped. */
 const URL_ATTRIBUTES: ReadonlySet<string> = new Set(['href', 'src', 'action', 'formaction', 'poster', 'data', 'background', 'cite', 'xlink:href', 'longdesc', 'ping']);
@@ -66,19 +65,21 @@ interface SerializedNode {
   childNodes?: SerializedNode[];
 }
 
-function scrubTree(root: SerializedNode | undefined, config: ScrubConfig): void {
-  if (!root) return;
-  // Iterative: real DOMs can be deeper than the JS stack allows for recursion.
-  const stack: SerializedNode[] = [root];
+/** Walks the given trees (iteratively: real DOMs can be deeper than the JS stack allows). */
+function scrubTrees(stack: (SerializedNode | undefined)[], config: ScrubConfig): void {
+  // Indexed loops and no per-node allocation: this runs for every recorded node, mostly
+  // in code the JIT has not optimized yet.
+  let node: SerializedNode | undefined;
   while (stack.length) {
-    const node = stack.pop()!;
-    if (node.type === ELEMENT_NODE && node.attributes) scrubAttributes(node.attributes, config, node.id);
-    if (node.childNodes) for (const child of node.childNodes) stack.push(child);
+    if (!(node = stack.pop())) continue;
+    if (node.attributes) scrubAttributes(node.attributes, config, node.id);
+    const children = node.childNodes;
+    if (children) for (let i = 0; i < children.length; i++) stack.push(children[i]);
   }
 }
 
 function scrubAttributes(attributes: Record<string, unknown>, config: ScrubConfig, nodeId: number): void {
-  for (const name of Object.keys(attributes)) {
+  for (const name in attributes) {
     const value = attributes[name];
     const scrubbed = scrubAttribute(name, value, config, nodeId);
     if (scrubbed !== value) attributes[name] = scrubbed;
@@ -92,11 +93,16 @@ export function scrubEvent<E extends RrwebEvent>(event: E, config: ScrubConfig):
   if (event.type === META) {
     if (config.urlQuery && typeof data.href === 'string') data.href = scrubUrl(data.href);
   } else if (event.type === FULL_SNAPSHOT) {
-    scrubTree(data.node as SerializedNode | undefined, config);
+    scrubTrees([data.node as SerializedNode | undefined], config);
   } else if (event.type === INCREMENTAL_SNAPSHOT && data.source === MUTATION_SOURCE) {
-    for (const add of (data.adds as { node?: SerializedNode }[] | undefined) ?? []) scrubTree(add.node, config);
-    for (const change of (data.attributes as { id: number; attributes?: Record<string, unknown> }[] | undefined) ?? []) {
-      if (change.attributes) scrubAttributes(change.attributes, config, change.id);
+    const adds = (data.adds ?? []) as ({ node?: SerializedNode } | null)[];
+    const changes = (data.attributes ?? []) as ({ id: number; attributes?: Record<string, unknown> } | null)[];
+    const stack: (SerializedNode | undefined)[] = [];
+    for (let i = 0; i < adds.length; i++) stack.push(adds[i]?.node);
+    scrubTrees(stack, config);
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i];
+      if (change?.attributes) scrubAttributes(change.attributes, config, change.id);
     }
   }
   return event;

@@ -6,15 +6,17 @@
 // next page load. Our own uploads are never traced (suppressTracing), or every segment
 // upload would produce a fetch span that is itself exported.
 // Request bodies are gzipped whole with the browser's native CompressionStream (no
-// library, so no bundle cost) and sent with `Content-Encoding: gzip`: the segment gzip is
-// base64 inside OTLP/JSON and the resource/scope wrapper repeats on every request, so the
-// whole-body gzip is what brings the wire size near the segment gzip. Compression is async;
-// at page hide there is no time to wait for it, so bodies then go out uncompressed.
+// library, so no bundle cost), in the page's compression worker (compress.ts), and sent
+// with `Content-Encoding: gzip`: the segment gzip is base64 inside OTLP/JSON and the
+// resource/scope wrapper repeats on every request, so the whole-body gzip is what brings
+// the wire size near the segment gzip. Compression is async; at page hide there is no
+// time to wait for it, so bodies then go out uncompressed.
 
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { sharedCompressor } from './compress.ts';
 import { encodeLogsRequest } from './otlp-json.ts';
 import { indexedDbRequestStore, memoryRequestStore } from './persistence.ts';
 import type { RequestStore } from './persistence.ts';
@@ -142,8 +144,7 @@ export class OtlpJsonExporter<T> {
   /** The gzipped body, or the body as it is if compression fails. */
   async #gzip(body: string): Promise<{ data: string | Uint8Array<ArrayBuffer>; gzip: boolean }> {
     try {
-      const stream = new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'));
-      return { data: new Uint8Array(await new Response(stream).arrayBuffer()), gzip: true };
+      return { data: await sharedCompressor().gzip(body), gzip: true };
     } catch {
       return { data: body, gzip: false };
     }

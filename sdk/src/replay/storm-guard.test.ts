@@ -79,6 +79,29 @@ test('memory stays bounded with many distinct nodes', () => {
     now += 1;
     guard.filter(mutation(now, { texts: [i] }));
   }
-  const size = (guard as unknown as { buckets: Map<number, unknown> }).buckets.size;
-  assert.ok(size <= 10_000, `${size} buckets kept`);
+  const size = (guard as unknown as { counts: Map<number, unknown> }).counts.size;
+  assert.ok(size <= 10_000, `${size} node counters kept`);
+});
+
+test('a node may spend its per-second budget at once; over it only its own mutations go, in order, and the next window starts afresh', () => {
+  let now = 5_000;
+  const guard = new StormGuard({ maxMutationsPerNodePerSecond: 3, maxMutationsPerBatch: 1000, now: () => now });
+  const quiet = mutation(now, { texts: [1, 2] });
+  assert.equal(guard.filter(quiet).event, quiet, 'nothing dropped: the event itself, not a copy');
+  // node 9 is the parent of adds and removes and the target of a text change: 5 mutations, 2 over
+  const noisy = mutation(now, { adds: [9, 4, 9], removes: [9], texts: [9, 2], attributes: [3] });
+  const { event, report } = guard.filter(noisy);
+  const data = event!.data as { adds: { parentId: number }[]; removes: unknown[]; texts: { id: number }[]; attributes: { id: number }[] };
+  assert.deepEqual(data.adds.map((a) => a.parentId), [9, 4, 9]);
+  assert.equal(data.removes.length, 1);
+  assert.deepEqual(data.texts.map((t) => t.id), [2], 'node 9 is over its 3 per second; node 2 has one left');
+  assert.deepEqual(data.attributes.map((a) => a.id), [3]);
+  assert.deepEqual(report, { reason: 'node-rate', dropped: 1, nodeIds: [9] });
+  assert.equal((noisy.data as { texts: unknown[] }).texts.length, 2, 'the original event is left as it was');
+  now += 999;
+  assert.equal(guard.filter(mutation(now, { texts: [9] })).event, null, 'still the same window');
+  now += 1;
+  const next = guard.filter(mutation(now, { texts: [9, 9, 9, 9] }));
+  assert.equal((next.event!.data as { texts: unknown[] }).texts.length, 3, 'a new window: 3 again, and not more');
+  assert.equal(next.report?.dropped, 1);
 });

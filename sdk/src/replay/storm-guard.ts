@@ -1,9 +1,11 @@
 // Mutation-storm guard: a page that rewrites one node hundreds of times a second (a
 // ticker, a runaway animation) or adds tens of thousands of nodes at once would flood the
-// recording and the main thread. Like PostHog's MutationRateLimiter, each node gets a
-// token bucket; mutations of a node out of tokens are dropped, as are whole batches over
-// the cap. The replay is then inconsistent, so the caller takes a fresh full snapshot once
-// the storm has calmed (`shouldResnapshot`).
+// recording and the main thread. Like PostHog's MutationRateLimiter, each node has a
+// mutation budget per second (here a counter per node in one-second windows); mutations
+// of a node over it are dropped, as are whole batches over the cap. The replay is then
+// inconsistent, so the caller takes a fresh full snapshot once the storm has calmed
+// (`shouldResnapshot`). It runs for every mutation on the main thread, so the per-mutation
+// work is one map lookup and update, and nothing is allocated while nothing is dropped.
 
 import type { RrwebEvent } from '@otel-replay/protocol';
 
@@ -25,17 +27,15 @@ export interface StormReport {
   nodeIds: number[];
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
+/** adds and removes are keyed by their parent, texts and attributes by their node. */
+type Mutation = { parentId?: number; id?: number };
 
 interface MutationData {
   source: number;
-  adds?: { parentId: number }[];
-  removes?: { parentId: number }[];
-  texts?: { id: number }[];
-  attributes?: { id: number }[];
+  adds?: Mutation[];
+  removes?: Mutation[];
+  texts?: Mutation[];
+  attributes?: Mutation[];
 }
 
 export class StormGuard {
@@ -43,8 +43,9 @@ export class StormGuard {
   readonly #perBatch: number;
   readonly #calmMs: number;
   readonly #now: () => number;
-  /** Read by the memory-bound test. */
-  private buckets = new Map<number, Bucket>();
+  /** Node id → its mutations in the current window. Read by the memory-bound test. */
+  private counts = new Map<number, number>();
+  #windowStart = -Infinity;
   #lastDropAt = 0;
   #dirty = false;
   /** Mutations dropped since the last full snapshot. */
@@ -65,34 +66,45 @@ export class StormGuard {
     if (event.type !== INCREMENTAL_SNAPSHOT) return { event, report: null };
     const data = event.data as MutationData | undefined;
     if (!data || data.source !== MUTATION_SOURCE) return { event, report: null };
-    const adds = data.adds ?? [];
-    const removes = data.removes ?? [];
-    const texts = data.texts ?? [];
-    const attributes = data.attributes ?? [];
+    const lists = [data.adds ?? [], data.removes ?? [], data.texts ?? [], data.attributes ?? []];
     const now = this.#now();
-    const total = adds.length + removes.length + texts.length + attributes.length;
+    const total = lists[0]!.length + lists[1]!.length + lists[2]!.length + lists[3]!.length;
     if (total > this.#perBatch) {
       this.#markDropped(now, total);
       return { event: null, report: { reason: 'batch-size', dropped: total, nodeIds: [] } };
     }
-    const throttled = new Set<number>();
-    const keep = (id: number): boolean => {
-      if (throttled.has(id)) return false;
-      if (this.#take(id, now)) return true;
-      throttled.add(id);
-      return false;
-    };
-    const keptAdds = adds.filter((m) => keep(m.parentId));
-    const keptRemoves = removes.filter((m) => keep(m.parentId));
-    const keptTexts = texts.filter((m) => keep(m.id));
-    const keptAttributes = attributes.filter((m) => keep(m.id));
-    const kept = keptAdds.length + keptRemoves.length + keptTexts.length + keptAttributes.length;
-    if (kept === total) return { event, report: null };
-    const dropped = total - kept;
+    // A new window every second; a page adding more nodes than that in one just starts
+    // a new one early (forgetting counts only lets more through), which bounds memory.
+    const counts = this.counts;
+    if (now - this.#windowStart >= 1000 || counts.size >= 10_000) {
+      counts.clear();
+      this.#windowStart = now;
+    }
+    const perNode = this.#perNode;
+    let throttled: Set<number> | null = null;
+    // Copies of the lists are made only from the first dropped mutation on.
+    let kept: Mutation[][] | null = null;
+    for (let l = 0; l < 4; l++) {
+      const list = lists[l]!;
+      for (let i = 0; i < list.length; i++) {
+        const m = list[i]!;
+        const id = (l < 2 ? m.parentId : m.id)!;
+        const n = counts.get(id) ?? 0;
+        if (n < perNode) {
+          counts.set(id, n + 1);
+          kept?.[l]!.push(m);
+        } else {
+          (throttled ??= new Set()).add(id);
+          kept ??= lists.map((x, k) => (k < l ? x : k === l ? x.slice(0, i) : []));
+        }
+      }
+    }
+    if (!kept) return { event, report: null };
+    const dropped = total - kept[0]!.length - kept[1]!.length - kept[2]!.length - kept[3]!.length;
     this.#markDropped(now, dropped);
-    const report: StormReport = { reason: 'node-rate', dropped, nodeIds: [...throttled].slice(0, 20) };
-    if (kept === 0) return { event: null, report };
-    return { event: { ...event, data: { ...data, adds: keptAdds, removes: keptRemoves, texts: keptTexts, attributes: keptAttributes } }, report };
+    const report: StormReport = { reason: 'node-rate', dropped, nodeIds: [...throttled!].slice(0, 20) };
+    if (dropped === total) return { event: null, report };
+    return { event: { ...event, data: { ...data, adds: kept[0], removes: kept[1], texts: kept[2], attributes: kept[3] } }, report };
   }
 
   /** True once mutations were dropped and none has been for `calmMs`: time for a full snapshot. */
@@ -115,28 +127,5 @@ export class StormGuard {
     this.#dirty = true;
     this.#lastDropAt = now;
     this.droppedSinceSnapshot += count;
-  }
-
-  #take(id: number, now: number): boolean {
-    let bucket = this.buckets.get(id);
-    if (!bucket) {
-      if (this.buckets.size >= 10_000) this.#forgetFullBuckets(now);
-      bucket = { tokens: this.#perNode, at: now };
-      this.buckets.set(id, bucket);
-    } else {
-      bucket.tokens = Math.min(this.#perNode, bucket.tokens + ((now - bucket.at) / 1000) * this.#perNode);
-      bucket.at = now;
-    }
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
-  }
-
-  /** Buckets that have refilled carry no state worth keeping; bounds memory on huge pages. */
-  #forgetFullBuckets(now: number): void {
-    for (const [id, b] of this.buckets) {
-      if (b.tokens + ((now - b.at) / 1000) * this.#perNode >= this.#perNode) this.buckets.delete(id);
-    }
-    if (this.buckets.size >= 10_000) this.buckets.clear();
   }
 }
