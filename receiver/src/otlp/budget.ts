@@ -34,6 +34,17 @@ function messageFields(t: protobuf.Type): (protobuf.Type | undefined)[] {
 }
 
 /**
+ * Whether a protobuf body of `type` holds more than `max` sub-messages. Every sub-message
+ * takes at least two bytes on the wire (its tag and its length), so a body shorter than
+ * twice the budget cannot exceed it and is not walked: the walk costs up to a fifth of a
+ * decode, and real requests are almost always that small.
+ */
+export function overMessageBudget(type: protobuf.Type, bytes: Uint8Array, max = MAX_MESSAGES_PER_REQUEST): boolean {
+  if (bytes.length < 2 * max) return false;
+  return countMessages(type, bytes, max) > max;
+}
+
+/**
  * The number of sub-messages of `type` in `bytes`, stopping once it passes `max`. Damaged
  * wire data ends the count early: the decoder that runs next refuses it with a 400.
  */

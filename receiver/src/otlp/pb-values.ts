@@ -5,7 +5,7 @@
 
 import type { Attributes, AttributeValue } from '@otel-replay/protocol';
 import type protobuf from 'protobufjs';
-import { countMessages, MAX_MESSAGES_PER_REQUEST, tooManyMessages } from './budget.ts';
+import { overMessageBudget, tooManyMessages } from './budget.ts';
 import type { ScopeView } from './model.ts';
 import { malformed } from './errors.ts';
 import { idToHex, intValue, MAX_ANY_VALUE_DEPTH, plainBytes, setAttribute, tooDeep } from './values.ts';
@@ -106,7 +106,7 @@ export function scope(m: PbMessage | undefined, path: string): ScopeView {
  * more messages than one request may hold a 413 (see budget.ts).
  */
 export function decodeWith(type: protobuf.Type, body: Uint8Array): PbMessage {
-  if (countMessages(type, body) > MAX_MESSAGES_PER_REQUEST) throw tooManyMessages('request body');
+  if (overMessageBudget(type, body)) throw tooManyMessages('request body');
   try {
     return type.decode(body) as PbMessage;
   } catch (error) {

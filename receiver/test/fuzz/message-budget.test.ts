@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { countMessages, MAX_MESSAGES_PER_REQUEST } from '../../src/otlp/budget.ts';
+import { countMessages, MAX_MESSAGES_PER_REQUEST, overMessageBudget } from '../../src/otlp/budget.ts';
 import { decodeLogs } from '../../src/otlp/decode-logs.ts';
 import { OtlpError } from '../../src/otlp/errors.ts';
 import { ExportLogsServiceRequest, ExportTraceServiceRequest } from '../../src/otlp/schema.ts';
@@ -41,6 +41,11 @@ describe('message budget', () => {
     assert.equal(countMessages(ExportTraceServiceRequest, pbTraces({ resources: [] })), 0);
     // Stops once past the cap it is given.
     assert.equal(countMessages(ExportLogsServiceRequest, body, 3), 4);
+    // Bodies under two bytes per allowed message are not walked: none can hold more.
+    assert.equal(overMessageBudget(ExportLogsServiceRequest, body, 3), true);
+    assert.equal(overMessageBudget(ExportLogsServiceRequest, body, Math.ceil(body.length / 2) + 1), false);
+    const flood = pbFlood([1, 2], 2, 1000);
+    assert.ok(countMessages(ExportLogsServiceRequest, flood) <= flood.length / 2, 'the densest flood still spends two bytes per message');
   });
 
   it('refuses floods of empty records or attributes with 413 before building them, in both encodings', () => {
