@@ -287,6 +287,45 @@ test('a mutation storm is throttled, noted in the recording and repaired by a fr
   await page.close();
 });
 
+test('with default limits a table re-rendered 10 times a second is recorded whole beside a storm that never calms, which is repaired while it lasts', async () => {
+  const session = 'replay-churn-1';
+  const page = await openRecording(session);
+  const startedAt = Date.now();
+  const stoppedAt = await Promise.race([page.evaluate(() => (window as unknown as { __replay: { churn(ms: number): Promise<number> } }).__replay.churn(11_500)), new Promise<number>((_, rej) => setTimeout(() => rej(new Error('churn hung')), 30_000))]);
+  const live = await page.evaluate(() => (window as unknown as { __replay: { outline(): string } }).__replay.outline());
+  await page.evaluate(() => (window as unknown as { __replay: { flush(): Promise<void> } }).__replay.flush());
+  const windowId = await page.evaluate(() => (window as unknown as { __replay: { windowId(): string } }).__replay.windowId());
+  const detail = await waitForSegments(session, (d) => (d.windows[0]?.segments.length ?? 0) >= 1);
+  assert.equal(detail.windows[0]!.windowId, windowId);
+  const evs = allEvents(await events(session, windowId));
+  const throttled = evs.filter((e) => e.type === 5 && (e.data as { tag: string }).tag === 'otel_replay.mutations_throttled');
+  assert.ok(throttled.length >= 1, 'the attribute storm was throttled');
+  for (const t of throttled) {
+    const report = (t.data as { payload: { reason: string; nodeIds: number[] } }).payload;
+    assert.equal(report.reason, 'node-rate');
+    assert.equal(report.nodeIds.length, 1, `only the stormed node is throttled: ${JSON.stringify(report)}`);
+  }
+  // Every rebuild's 120 removes reached the recording (a rebuild's removes arrive in one batch).
+  const removes = evs.filter((e) => e.type === 3 && e.data?.source === 0).map((e) => (e.data!.removes as unknown[]).length);
+  const rebuilds = removes.filter((n) => n === 120).length;
+  const expected = Math.floor((stoppedAt - startedAt) / 100);
+  assert.ok(rebuilds >= expected * 0.6, `${rebuilds} table rebuilds recorded of about ${expected}`);
+  // The storm never calmed, yet a repairing full snapshot came while it lasted.
+  const repairs = evs.filter((e) => e.type === 2 && e.timestamp > startedAt + 1000 && e.timestamp < stoppedAt);
+  assert.ok(repairs.length >= 1, `a full snapshot during the storm (full snapshots at ${evs.filter((e) => e.type === 2).map((e) => e.timestamp - startedAt).join(', ')} ms)`);
+  const player = await browser.context.newPage();
+  await player.goto(`${pageOrigin}/replayer.html`);
+  await player.waitForFunction(() => typeof (window as unknown as { play?: unknown }).play === 'function');
+  // Played from the last repair on, as the player does when seeking there (the whole
+  // recording would take the Replayer most of a minute on a busy machine).
+  const fromRepair = evs.slice(evs.lastIndexOf(repairs[repairs.length - 1]!) - 1);
+  assert.equal(fromRepair[0]!.type, 4, 'a repair starts with Meta');
+  const replayed = await player.evaluate((e) => (window as unknown as { play(e: unknown): Promise<{ outline: string }> }).play(e), fromRepair);
+  assert.equal(replayed.outline, live, 'the replay ends on the live page structure');
+  await player.close();
+  await page.close();
+});
+
 test('recording pauses when the user is idle and resumes on input with a fresh full snapshot', async () => {
   const session = 'replay-idle-1';
   const page = await openRecording(session, { idlePauseMs: 600 });

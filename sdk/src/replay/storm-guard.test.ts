@@ -83,25 +83,55 @@ test('memory stays bounded with many distinct nodes', () => {
   assert.ok(size <= 10_000, `${size} node counters kept`);
 });
 
-test('a node may spend its per-second budget at once; over it only its own mutations go, in order, and the next window starts afresh', () => {
+test('a node may spend its per-second budget at once; over it only its own text and attribute changes go, in order, and the next window starts afresh', () => {
   let now = 5_000;
   const guard = new StormGuard({ maxMutationsPerNodePerSecond: 3, maxMutationsPerBatch: 1000, now: () => now });
   const quiet = mutation(now, { texts: [1, 2] });
   assert.equal(guard.filter(quiet).event, quiet, 'nothing dropped: the event itself, not a copy');
-  // node 9 is the parent of adds and removes and the target of a text change: 5 mutations, 2 over
-  const noisy = mutation(now, { adds: [9, 4, 9], removes: [9], texts: [9, 2], attributes: [3] });
+  // node 9: 3 text changes and 2 attribute changes, 2 over; node 2 has 2 of its 3 left
+  const noisy = mutation(now, { adds: [9, 4, 9], removes: [9], texts: [9, 2, 9, 9], attributes: [9, 3, 9, 2, 2] });
   const { event, report } = guard.filter(noisy);
   const data = event!.data as { adds: { parentId: number }[]; removes: unknown[]; texts: { id: number }[]; attributes: { id: number }[] };
-  assert.deepEqual(data.adds.map((a) => a.parentId), [9, 4, 9]);
+  assert.deepEqual(data.adds.map((a) => a.parentId), [9, 4, 9], 'adds and removes are never rate-limited');
   assert.equal(data.removes.length, 1);
-  assert.deepEqual(data.texts.map((t) => t.id), [2], 'node 9 is over its 3 per second; node 2 has one left');
-  assert.deepEqual(data.attributes.map((a) => a.id), [3]);
-  assert.deepEqual(report, { reason: 'node-rate', dropped: 1, nodeIds: [9] });
-  assert.equal((noisy.data as { texts: unknown[] }).texts.length, 2, 'the original event is left as it was');
+  assert.deepEqual(data.texts.map((t) => t.id), [9, 2, 9, 9]);
+  assert.deepEqual(data.attributes.map((a) => a.id), [3, 2], 'node 9 is over its 3 per second, and so is node 2 after its third');
+  assert.deepEqual(report, { reason: 'node-rate', dropped: 3, nodeIds: [9, 2] });
+  assert.equal((noisy.data as { attributes: unknown[] }).attributes.length, 5, 'the original event is left as it was');
   now += 999;
   assert.equal(guard.filter(mutation(now, { texts: [9] })).event, null, 'still the same window');
   now += 1;
   const next = guard.filter(mutation(now, { texts: [9, 9, 9, 9] }));
   assert.equal((next.event!.data as { texts: unknown[] }).texts.length, 3, 'a new window: 3 again, and not more');
   assert.equal(next.report?.dropped, 1);
+});
+
+test('a table re-rendered under one parent twenty times a second is recorded whole', () => {
+  let now = 0;
+  const guard = new StormGuard({ maxMutationsPerNodePerSecond: 100, maxMutationsPerBatch: 5000, now: () => now });
+  const rows = Array.from({ length: 120 }, () => 77);
+  for (let i = 0; i < 40; i++) {
+    now += 50;
+    const event = mutation(now, { removes: rows, adds: rows });
+    const out = guard.filter(event);
+    assert.equal(out.event, event, `re-render ${i} passed untouched`);
+    assert.equal(out.report, null);
+  }
+  assert.equal(guard.isDirty(), false);
+});
+
+test('a storm that never calms is still repaired every maxDirtyMs', () => {
+  let now = 0;
+  const guard = new StormGuard({ maxMutationsPerNodePerSecond: 5, maxMutationsPerBatch: 1000, calmMs: 1000, maxDirtyMs: 3000, now: () => now });
+  const due: number[] = [];
+  for (let t = 0; t < 10_000; t += 10) {
+    now = t;
+    guard.filter(mutation(now, { attributes: [4] })); // 100 a second, forever
+    if (guard.shouldResnapshot()) {
+      due.push(now);
+      guard.snapshotTaken();
+    }
+  }
+  assert.ok(due.length >= 3 && due.length <= 4, `repairs at ${due.join(', ')}`);
+  for (let i = 1; i < due.length; i++) assert.ok(due[i]! - due[i - 1]! >= 3000, `repairs ${due[i - 1]} and ${due[i]} at least maxDirtyMs apart`);
 });

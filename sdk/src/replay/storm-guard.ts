@@ -1,11 +1,15 @@
 // Mutation-storm guard: a page that rewrites one node hundreds of times a second (a
 // ticker, a runaway animation) or adds tens of thousands of nodes at once would flood the
 // recording and the main thread. Like PostHog's MutationRateLimiter, each node has a
-// mutation budget per second (here a counter per node in one-second windows); mutations
-// of a node over it are dropped, as are whole batches over the cap. The replay is then
-// inconsistent, so the caller takes a fresh full snapshot once the storm has calmed
-// (`shouldResnapshot`). It runs for every mutation on the main thread, so the per-mutation
-// work is one map lookup and update, and nothing is allocated while nothing is dropped.
+// budget per second for its text and attribute changes (here a counter per node in
+// one-second windows); changes over it are dropped, as are whole batches over the cap.
+// Adds and removes are only held to the batch cap: a table re-rendered under one parent
+// is a normal page, and dropping a structural change would break every later mutation
+// that refers to the nodes it added. Dropped changes leave stale values in the replay,
+// so the caller takes a fresh full snapshot once the storm has calmed or, if it never
+// calms, every `maxDirtyMs` (`shouldResnapshot`). It runs for every mutation on the main
+// thread, so the per-change work is one map lookup and update, and nothing is allocated
+// while nothing is dropped.
 
 import type { RrwebEvent } from '@otel-replay/protocol';
 
@@ -17,6 +21,8 @@ export interface StormGuardOptions {
   maxMutationsPerBatch: number;
   /** How long without a dropped mutation counts as calm. */
   calmMs?: number;
+  /** Longest a storm goes unrepaired: then a full snapshot even though it goes on. */
+  maxDirtyMs?: number;
   now?: () => number;
 }
 
@@ -27,8 +33,8 @@ export interface StormReport {
   nodeIds: number[];
 }
 
-/** adds and removes are keyed by their parent, texts and attributes by their node. */
-type Mutation = { parentId?: number; id?: number };
+/** Texts and attributes name the node they change; only the batch cap counts adds and removes. */
+type Mutation = { id?: number };
 
 interface MutationData {
   source: number;
@@ -42,11 +48,13 @@ export class StormGuard {
   readonly #perNode: number;
   readonly #perBatch: number;
   readonly #calmMs: number;
+  readonly #maxDirtyMs: number;
   readonly #now: () => number;
   /** Node id → its mutations in the current window. Read by the memory-bound test. */
   private counts = new Map<number, number>();
   #windowStart = -Infinity;
   #lastDropAt = 0;
+  #dirtySince = 0;
   #dirty = false;
   /** Mutations dropped since the last full snapshot. */
   droppedSinceSnapshot = 0;
@@ -55,6 +63,7 @@ export class StormGuard {
     this.#perNode = Math.max(1, options.maxMutationsPerNodePerSecond);
     this.#perBatch = Math.max(1, options.maxMutationsPerBatch);
     this.#calmMs = options.calmMs ?? 1000;
+    this.#maxDirtyMs = options.maxDirtyMs ?? 10_000;
     this.#now = options.now ?? Date.now;
   }
 
@@ -82,13 +91,13 @@ export class StormGuard {
     }
     const perNode = this.#perNode;
     let throttled: Set<number> | null = null;
-    // Copies of the lists are made only from the first dropped mutation on.
+    // Copies of the lists are made only from the first dropped change on.
     let kept: Mutation[][] | null = null;
-    for (let l = 0; l < 4; l++) {
+    for (let l = 2; l < 4; l++) {
       const list = lists[l]!;
       for (let i = 0; i < list.length; i++) {
         const m = list[i]!;
-        const id = (l < 2 ? m.parentId : m.id)!;
+        const id = m.id!;
         const n = counts.get(id) ?? 0;
         if (n < perNode) {
           counts.set(id, n + 1);
@@ -107,9 +116,10 @@ export class StormGuard {
     return { event: { ...event, data: { ...data, adds: kept[0], removes: kept[1], texts: kept[2], attributes: kept[3] } }, report };
   }
 
-  /** True once mutations were dropped and none has been for `calmMs`: time for a full snapshot. */
+  /** True once mutations were dropped and none has been for `calmMs`, or the storm has lasted `maxDirtyMs`: time for a full snapshot. */
   shouldResnapshot(): boolean {
-    return this.#dirty && this.#now() - this.#lastDropAt >= this.#calmMs;
+    const now = this.#now();
+    return this.#dirty && (now - this.#lastDropAt >= this.#calmMs || now - this.#dirtySince >= this.#maxDirtyMs);
   }
 
   /** Whether a storm is in progress or waiting to be repaired by a full snapshot. */
@@ -124,6 +134,7 @@ export class StormGuard {
   }
 
   #markDropped(now: number, count: number): void {
+    if (!this.#dirty) this.#dirtySince = now;
     this.#dirty = true;
     this.#lastDropAt = now;
     this.droppedSinceSnapshot += count;
