@@ -10,6 +10,10 @@ const swc = base.transform['^.+\\.(t|j)sx?$'];
 
 module.exports = {
   ...base,
+  // The pages render @grafana/ui (time picker, pagination, tables) in jsdom: a second or two
+  // per test alone, several times that with four workers on a busy 2-core runner, past
+  // Jest's default 5 s.
+  testTimeout: 20_000,
   transform: {
     ...base.transform,
     // Some of Grafana's ESM-only dependencies (d3-color) ship only .mjs files.

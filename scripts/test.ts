@@ -26,7 +26,7 @@ const SUITES: Suite[] = [
   { name: 'receiver', cwd: 'receiver', patterns: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
   // The sdk's Chromium tests build dist/ themselves (sdk/build.ts) before loading it.
   { name: 'sdk', cwd: 'sdk', patterns: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
-  // Builds dist/ (a test checks it), typechecks with the plugin's tsconfig, then runs Jest.
+  // Builds dist/ (a test checks it), typechecks with the plugin's tsconfig, lints, then runs Jest.
   { name: 'grafana-plugin', cwd: 'grafana-plugin', patterns: [], runner: 'jest' },
   // The built plugin in real Chromium against a real receiver (builds dist/ itself when stale).
   { name: 'grafana-plugin-browser', cwd: 'grafana-plugin', patterns: ['harness/**/*.test.ts'] },
@@ -100,18 +100,24 @@ function runSuite(suite: Suite, tapFile: string): Promise<number> {
 }
 
 /**
- * The Grafana plugin keeps its scaffolded toolchain (webpack, its own TypeScript, Jest).
- * Its build and its typecheck count as one test each; Jest writes its counts as JSON.
+ * The Grafana plugin keeps its scaffolded toolchain (webpack, its own TypeScript, ESLint, Jest).
+ * Its build, its typecheck and its lint count as one test each; Jest writes its counts as JSON.
  */
 function runJestSuite(suite: Suite, jsonFile: string): Promise<number> {
   const cwd = path.join(root, suite.cwd);
   const npm = existsSync(path.join(path.dirname(process.execPath), 'npm')) ? path.join(path.dirname(process.execPath), 'npm') : 'npm';
-  const steps: Array<[string, string[]]> = [['build', ['run', 'build']], ['typecheck', ['run', 'typecheck']]];
+  const missingDeps = 'run `npm ci` at the repository root if its dependencies are missing';
+  const steps: Array<[string, string[], string]> = [
+    ['build', ['run', 'build'], missingDeps],
+    ['typecheck', ['run', 'typecheck'], missingDeps],
+    // Without ESLint's cache: typed rules see other files, which a per-file cache would miss.
+    ['lint', ['run', 'lint', '--', '--no-cache'], `fix what \`npm run lint\` in grafana-plugin/ reports, or ${missingDeps}`],
+  ];
   const stepResults: Array<{ name: string; ok: boolean }> = [];
-  for (const [name, args] of steps) {
+  for (const [name, args, hint] of steps) {
     const r = spawnSync(npm, args, { cwd, stdio: 'inherit' });
     stepResults.push({ name, ok: r.status === 0 });
-    if (r.status !== 0) console.log(`grafana-plugin ${name}: FAILED (run \`npm ci\` at the repository root if its dependencies are missing)`);
+    if (r.status !== 0) console.log(`grafana-plugin ${name}: FAILED (${hint})`);
   }
   const stepsFile = `${jsonFile}.steps`;
   writeFileSync(stepsFile, JSON.stringify(stepResults));

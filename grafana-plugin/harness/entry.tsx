@@ -3,10 +3,11 @@
 // gives plugins (React, react-router, @grafana/{ui,data,runtime}, @emotion/css, rxjs) as AMD
 // modules so dist/module.js loads unchanged, backs @grafana/runtime's backend service with
 // plain fetch (so the only stub is at the network boundary), and renders the app plugin's
-// root inside a router the way Grafana mounts an app at /a/<plugin id>/*.
+// root inside a router the way Grafana mounts an app at /a/<plugin id>/*, or, on /d/panel,
+// the nested dashboard panel alone with the options and variables of the page's query.
 import * as emotionCss from '@emotion/css';
 import * as grafanaData from '@grafana/data';
-import type { AppPlugin, AppPluginMeta, KeyValue } from '@grafana/data';
+import type { AppPlugin, AppPluginMeta, KeyValue, PanelPlugin, PanelProps } from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
 import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runtime';
 import * as grafanaUi from '@grafana/ui';
@@ -21,6 +22,8 @@ interface HarnessConfig {
   pluginId: string;
   /** URL of the built plugin's module.js; its directory is the plugin's public path. */
   moduleUrl: string;
+  /** URL of the nested panel's module.js (dist/panels/replay/module.js). */
+  panelModuleUrl: string;
   jsonData: KeyValue;
 }
 
@@ -127,8 +130,48 @@ function loadPluginModule(url: string): Promise<Record<string, unknown>> {
   });
 }
 
+/**
+ * The panel as a dashboard renders it: options from the query (`mode`, `sessionId`,
+ * `limit`, `errorsOnly`), dashboard variables from `var-<name>`, the last 24 hours.
+ */
+async function mountPanel() {
+  const exports = await loadPluginModule(config.panelModuleUrl);
+  const plugin = exports.plugin as PanelPlugin | undefined;
+  if (!plugin?.panel) {
+    throw new Error(`${config.panelModuleUrl} exports no panel plugin`);
+  }
+  const Panel = plugin.panel;
+  const q = new URLSearchParams(window.location.search);
+  const options = {
+    mode: q.get('mode') ?? 'recent',
+    sessionId: q.get('sessionId') ?? '$session',
+    limit: Number(q.get('limit') ?? 10),
+    errorsOnly: q.get('errorsOnly') === 'true',
+  };
+  const replaceVariables = (s: string) => s.replace(/\$(\w+)/g, (m, name: string) => q.get(`var-${name}`) ?? m);
+  const now = Date.now();
+  const timeRange = {
+    from: grafanaData.dateTime(now - 24 * 3600_000),
+    to: grafanaData.dateTime(now),
+    raw: { from: 'now-24h', to: 'now' },
+  };
+  const props = { id: 1, options, timeRange, width: 900, height: 560, replaceVariables } as unknown as PanelProps;
+  const root = createRoot(document.getElementById('root')!);
+  root.render(
+    <grafanaUi.ThemeContext.Provider value={grafanaRuntime.config.theme2}>
+      <BrowserRouter>
+        <Panel {...props} />
+      </BrowserRouter>
+    </grafanaUi.ThemeContext.Provider>
+  );
+  window.harnessState = { mounted: true };
+}
+
 async function main() {
   grafanaRuntime.setBackendSrv(backendSrv());
+  if (window.location.pathname === '/d/panel') {
+    return mountPanel();
+  }
   const exports = await loadPluginModule(config.moduleUrl);
   const plugin = exports.plugin as AppPlugin | undefined;
   if (!plugin?.root) {

@@ -1,5 +1,5 @@
 // The harness's web server on 127.0.0.1: serves the harness page for every app route
-// (/a/<plugin id>/...), the harness bundle, and the built plugin under
+// (/a/<plugin id>/...) and for the dashboard panel (/d/panel?...), the harness bundle, and the built plugin under
 // /public/plugins/<plugin id>/ as Grafana does. Optionally it forwards Grafana's plugin proxy
 // path (/api/plugin-proxy/<plugin id>/receiver/...) to a receiver, streaming like Grafana's
 // proxy does; tests can instead answer those requests with page.route.
@@ -13,6 +13,10 @@ import { distDir } from './build.ts';
 
 export const PLUGIN_ID = 'otel-replay-app';
 export const RECEIVER_PROXY_PREFIX = `/api/plugin-proxy/${PLUGIN_ID}/receiver/`;
+/** The nested panel's module inside the app's dist/, where Grafana serves it from. */
+export const PANEL_MODULE = 'panels/replay/module.js';
+/** The harness page that renders the panel alone (query: panel options, var-session). */
+export const PANEL_PAGE = '/d/panel';
 
 export interface HarnessServerOptions {
   /** Directory with harness.js and harness.css (buildHarness). */
@@ -38,7 +42,12 @@ const TYPES: Record<string, string> = {
 };
 
 function page(jsonData: Record<string, unknown>): string {
-  const harnessConfig = { pluginId: PLUGIN_ID, moduleUrl: `/public/plugins/${PLUGIN_ID}/module.js`, jsonData };
+  const harnessConfig = {
+    pluginId: PLUGIN_ID,
+    moduleUrl: `/public/plugins/${PLUGIN_ID}/module.js`,
+    panelModuleUrl: `/public/plugins/${PLUGIN_ID}/${PANEL_MODULE}`,
+    jsonData,
+  };
   // What @grafana/runtime's config reads at import; the rest of Grafana's boot data is not needed.
   const bootData = { settings: { appSubUrl: '', buildInfo: { version: '13.1.1' } }, user: { orgId: 1, theme: 'dark', isSignedIn: true }, navTree: [], assets: { dark: '', light: '' } };
   const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
@@ -91,7 +100,7 @@ export async function startHarnessServer(options: HarnessServerOptions): Promise
       void forward(req, res, options.receiverUrl, `${p.slice(RECEIVER_PROXY_PREFIX.length)}${url.search}`);
       return;
     }
-    if (p === '/' || p.startsWith('/a/')) {
+    if (p === '/' || p.startsWith('/a/') || p === PANEL_PAGE) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
       return;
     }

@@ -29,6 +29,9 @@ export const testIds = {
     problems: 'data-testid replay-problems',
     strip: 'data-testid replay-strip',
     marker: 'data-testid replay-marker',
+    /** The player's own code is still downloading (see LazyReplayPlayer). */
+    chunkLoading: 'data-testid replay-chunk-loading',
+    loadError: 'data-testid replay-load-error',
   },
   timeline: {
     container: 'data-testid timeline',

@@ -18,6 +18,7 @@ import { ReplayPlayer } from '../Replay/ReplayPlayer';
 import type { ReplayPlayerHandle } from '../Replay/ReplayPlayer';
 import { useAppContext } from '../common/settings';
 import { Empty, ErrorState, Loading } from '../common/States';
+import { useKeyedState } from '../common/useKeyedState';
 import { testIds } from '../testIds';
 import { Timeline } from './Timeline';
 import { TruncatedNotice } from './TruncatedNotice';
@@ -27,6 +28,7 @@ import { useSessionTelemetry } from './useSessionTelemetry';
 const TIMELINE_AFTER_MS = 1000;
 
 type Load = { state: 'loading' } | { state: 'error'; error: Error } | { state: 'done'; session: SessionDetail };
+const LOADING: Load = { state: 'loading' };
 
 export function parseAt(raw: string | null): number | undefined {
   if (raw === null || !/^\d{1,16}$/.test(raw)) {
@@ -49,8 +51,9 @@ export function chooseWindow(session: SessionDetail, at: number | undefined): st
 export function SessionView({ sessionId, initialAt }: { sessionId: string; initialAt?: number }) {
   const styles = useStyles2(getStyles);
   const { client, settings } = useAppContext();
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  const loadKey = `${attempt}/${sessionId}`;
+  const [load, setLoad] = useKeyedState<Load>(loadKey, LOADING);
   /** The tab picked by the viewer; until then the receiver picks (the one playing at `t`, else the first). */
   const [chosenWindow, setChosenWindow] = useState<string | undefined>();
   /** The tab the player is streaming, as the events stream's start line names it. */
@@ -62,23 +65,21 @@ export function SessionView({ sessionId, initialAt }: { sessionId: string; initi
    * The Loki/Tempo queries and the timeline wait for the replay's first frame (or a second,
    * whichever comes first): on opening a session, the picture is what the viewer waits for.
    */
-  const [timelineDue, setTimelineDue] = useState(false);
+  const [timelineDue, setTimelineDue] = useKeyedState(sessionId, false);
   useEffect(() => {
-    setTimelineDue(false);
-    const timer = setTimeout(() => setTimelineDue(true), TIMELINE_AFTER_MS);
+    const timer = setTimeout(() => setTimelineDue(sessionId, true), TIMELINE_AFTER_MS);
     return () => clearTimeout(timer);
-  }, [sessionId]);
-  const onFirstFrame = useCallback(() => setTimelineDue(true), []);
+  }, [sessionId, setTimelineDue]);
+  const onFirstFrame = useCallback(() => setTimelineDue(sessionId, true), [sessionId, setTimelineDue]);
 
   useEffect(() => {
     const abort = new AbortController();
-    setLoad({ state: 'loading' });
     client
       .getSession(sessionId, abort.signal)
-      .then((session) => !abort.signal.aborted && setLoad({ state: 'done', session }))
-      .catch((error: Error) => !abort.signal.aborted && setLoad({ state: 'error', error }));
+      .then((session) => !abort.signal.aborted && setLoad(loadKey, { state: 'done', session }))
+      .catch((error: Error) => !abort.signal.aborted && setLoad(loadKey, { state: 'error', error }));
     return () => abort.abort();
-  }, [client, sessionId, attempt]);
+  }, [client, sessionId, loadKey, setLoad]);
 
   const session = load.state === 'done' ? load.session : null;
   const telemetryWindow = useMemo(

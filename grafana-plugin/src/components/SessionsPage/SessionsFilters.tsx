@@ -1,6 +1,6 @@
 // The Sessions page's filter bar. Text fields commit on Enter or when they lose focus, so
 // typing does not fire a search per keystroke; toggles commit at once.
-import React, { useEffect, useState } from 'react';
+import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Checkbox, Field, Input, useStyles2 } from '@grafana/ui';
@@ -26,8 +26,14 @@ export function SessionsFilters({
   onChange: (change: Partial<SessionFilters>) => void;
 }) {
   const styles = useStyles2(getStyles);
+  // The text being typed, reset whenever the filters change from outside (URL, other
+  // controls): adjusted while rendering, as React advises, rather than in an effect.
   const [draft, setDraft] = useState(filters);
-  useEffect(() => setDraft(filters), [filters]);
+  const [draftOf, setDraftOf] = useState(filters);
+  if (draftOf !== filters) {
+    setDraftOf(filters);
+    setDraft(filters);
+  }
 
   const commit = (key: TextKey) => {
     let value = draft[key].trim();

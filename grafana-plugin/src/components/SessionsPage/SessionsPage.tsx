@@ -20,6 +20,7 @@ import type { SessionFilters } from '../../services/urlState';
 import type { SessionPage } from '../../types';
 import { useAppContext } from '../common/settings';
 import { Empty, ErrorState, Loading } from '../common/States';
+import { useKeyedState } from '../common/useKeyedState';
 import { testIds } from '../testIds';
 import { SessionsFilters } from './SessionsFilters';
 import { SessionsTable } from './SessionsTable';
@@ -38,6 +39,7 @@ function rawTime(value: unknown): string {
 }
 
 type Load = { state: 'loading' } | { state: 'error'; error: Error } | { state: 'done'; page: SessionPage };
+const LOADING: Load = { state: 'loading' };
 
 export function SessionsView() {
   const styles = useStyles2(getStyles);
@@ -45,15 +47,15 @@ export function SessionsView() {
   const [searchParams, setSearchParams] = useSearchParams();
   const search = searchParams.toString();
   const filters = useMemo(() => filtersFromSearch(search), [search]);
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  const loadKey = `${attempt}?${search}`;
+  const [load, setLoad] = useKeyedState<Load>(loadKey, LOADING);
 
   const setFilters = useCallback((next: SessionFilters) => setSearchParams(filtersToSearch(next)), [setSearchParams]);
   const change = (c: Partial<SessionFilters>) => setFilters(updateFilters(filters, c));
 
   useEffect(() => {
     const abort = new AbortController();
-    setLoad({ state: 'loading' });
     client
       .searchSessions(
         toSearchQuery(filters, (raw, up) => resolveTime(raw, up)),
@@ -61,16 +63,16 @@ export function SessionsView() {
       )
       .then((page) => {
         if (!abort.signal.aborted) {
-          setLoad({ state: 'done', page });
+          setLoad(loadKey, { state: 'done', page });
         }
       })
       .catch((error: Error) => {
         if (!abort.signal.aborted) {
-          setLoad({ state: 'error', error });
+          setLoad(loadKey, { state: 'error', error });
         }
       });
     return () => abort.abort();
-  }, [client, filters, attempt]);
+  }, [client, filters, loadKey, setLoad]);
 
   // A shared link may point past the last page of today's results.
   useEffect(() => {

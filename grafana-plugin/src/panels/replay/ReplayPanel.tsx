@@ -1,12 +1,15 @@
 // The panel's body. It talks to the receiver through the app's proxy route, so the app must
-// be enabled and configured; it says so when it is not.
-import React, { useEffect, useMemo, useState } from 'react';
+// be enabled and configured; it says so when it is not. The player is fetched only when the
+// panel replays (LazyReplayPlayer): a dashboard listing sessions never downloads it.
+import React, { useEffect, useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { PanelProps } from '@grafana/data';
 import { ScrollContainer } from '@grafana/ui';
-import { ReplayPlayer } from '../../components/Replay/ReplayPlayer';
+import { LazyReplayPlayer } from '../../components/Replay/LazyReplayPlayer';
+import type { ReplayPlayerModule } from '../../components/Replay/LazyReplayPlayer';
 import { SessionsTable } from '../../components/SessionsPage/SessionsTable';
 import { Empty, ErrorState, Loading } from '../../components/common/States';
+import { useKeyedState } from '../../components/common/useKeyedState';
 import { createReceiverClient } from '../../services/receiver';
 import type { ReceiverClient } from '../../services/receiver';
 import type { SessionPage } from '../../types';
@@ -34,40 +37,48 @@ export function recentQuery(fromMs: number, toMs: number, limit: number, errorsO
 }
 
 type Load = { state: 'loading' } | { state: 'error'; error: Error } | { state: 'done'; page: SessionPage };
+const LOADING: Load = { state: 'loading' };
 
-export function ReplayPanel(props: PanelProps<ReplayPanelOptions> & { client?: ReceiverClient }) {
+export type ReplayPanelProps = PanelProps<ReplayPanelOptions> & {
+  /** Tests hand in a fake receiver and a controllable player loader. */
+  client?: ReceiverClient;
+  loadPlayer?: () => Promise<ReplayPlayerModule>;
+};
+
+export function ReplayPanel(props: ReplayPanelProps) {
   const { options, timeRange, width, height, replaceVariables } = props;
   const client = useMemo(() => props.client ?? createReceiverClient(), [props.client]);
   const sessionId = options.mode === 'replay' ? replaceVariables(options.sessionId ?? '').trim() : '';
   const from = timeRange.from.valueOf();
   const to = timeRange.to.valueOf();
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const query = recentQuery(from, to, options.limit, options.errorsOnly).toString();
+  const [load, setLoad] = useKeyedState<Load>(query, LOADING);
 
   useEffect(() => {
     if (options.mode !== 'recent') {
       return;
     }
     const abort = new AbortController();
-    setLoad({ state: 'loading' });
     client
-      .searchSessions(recentQuery(from, to, options.limit, options.errorsOnly), abort.signal)
-      .then((page) => !abort.signal.aborted && setLoad({ state: 'done', page }))
-      .catch((error: Error) => !abort.signal.aborted && setLoad({ state: 'error', error }));
+      .searchSessions(new URLSearchParams(query), abort.signal)
+      .then((page) => !abort.signal.aborted && setLoad(query, { state: 'done', page }))
+      .catch((error: Error) => !abort.signal.aborted && setLoad(query, { state: 'error', error }));
     return () => abort.abort();
-  }, [client, options.mode, options.limit, options.errorsOnly, from, to]);
+  }, [client, options.mode, query, setLoad]);
 
   if (options.mode === 'replay') {
     if (!sessionId || sessionId.startsWith('$')) {
       return (
         <Empty message="No session chosen">
-          Set the panel's session id, or pick a session in the dashboard variable {options.sessionId}.
+          Set a session id in the panel options, or pick a session in the dashboard variable {options.sessionId}.
         </Empty>
       );
     }
     return (
       <div className={css({ width, height, overflow: 'hidden' })}>
-        <ReplayPlayer
+        <LazyReplayPlayer
           key={sessionId}
+          load={props.loadPlayer}
           client={client}
           sessionId={sessionId}
           width={width}

@@ -1,5 +1,7 @@
 // The dashboard panel shipped inside the app: recent sessions of the dashboard's time range,
 // or the replay of one session (usually picked by a dashboard variable such as $session).
+// The public path must be fixed before anything else runs (see publicPath.ts).
+import './publicPath';
 import { PanelPlugin } from '@grafana/data';
 import { ReplayPanel } from './ReplayPanel';
 import type { ReplayPanelOptions } from './ReplayPanel';
