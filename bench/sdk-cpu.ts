@@ -149,7 +149,7 @@ async function measureOnce(browser: Browser, server: PageServer, mode: RecorderM
     } else if (mode === 'ours') {
       const sent = decodeSentSegments(server.received);
       events = sent.events;
-      what = `${sent.segments} segments, ${sent.events} events, ${formatNumber(sent.segmentWireBytes / 1024)} KiB on the wire`;
+      what = `${sent.segments} segments in ${sent.segmentRequests} requests, ${sent.events} events, ${formatNumber(sent.segmentWireBytes / 1024)} KiB on the wire`;
       if (sent.segments === 0) throw new Error(`the SDK sent no segment during the workload; page problems: ${bp.problems.join('; ') || 'none'}`);
     }
     return { work: minus(end, load), outsideRenderMs: trace.tasksMs - trace.renderMs, renderMs: trace.renderMs, load, wallMs: result.wallMs, late: result.late, events, what };

@@ -125,7 +125,9 @@ function wire(options: OtelReplayOptions): OtelReplay {
     processors: [
       new SessionLogRecordProcessor(session, user),
       new SegmentRoutingLogRecordProcessor({
-        segments: new ExportLogRecordProcessor({ exporter: logExporter, delayMs: 0 }),
+        // Segments sealed between two flushes (a busy page fills one every second or
+        // so) go out together: each request costs the page's main thread a few ms.
+        segments: new ExportLogRecordProcessor({ exporter: logExporter, delayMs: options.replay.flushIntervalMs }),
         others: new ExportLogRecordProcessor({ exporter: logExporter, delayMs: 2000 }),
       }),
     ],

@@ -6,7 +6,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { memoryRequestStore } from './persistence.ts';
-import { KEEPALIVE_BUDGET_BYTES, SegmentExporter } from './segment-exporter.ts';
+import { KEEPALIVE_BUDGET_BYTES, MAX_BATCH_CHARS, SegmentExporter } from './segment-exporter.ts';
 
 function records(n: number, bodyChars = 10): ReadableLogRecord[] {
   const exporter = new InMemoryLogRecordExporter();
@@ -150,13 +150,23 @@ test('keepalive is used only within the 60 KiB / 9 request budget; a large hidde
   assert.equal(store.entries.length, 0, 'removed once delivered');
 });
 
-test('a batch larger than the keepalive budget is split into several requests', async () => {
+test('at page hide a batch larger than the keepalive budget is split into several requests; while the page is visible it goes gzipped in one', async () => {
+  let hidden = true;
   const f = fakeFetch([]);
-  const exporter = new SegmentExporter({ url: 'http://x/v1/logs', headers: {}, persistenceMaxBytes: 0, fetch: f.fetch, resendOnStart: false });
+  const exporter = new SegmentExporter({ url: 'http://x/v1/logs', headers: {}, persistenceMaxBytes: 0, fetch: f.fetch, resendOnStart: false, isPageHidden: () => hidden });
   const result = await exportOnce(exporter, records(4, 30 * 1024));
   assert.equal(result.code, ExportResultCode.SUCCESS);
   assert.equal(f.calls.length, 4);
   for (const c of f.calls) assert.ok(bodyText(c.init).length < KEEPALIVE_BUDGET_BYTES);
+  hidden = false;
+  assert.equal((await exportOnce(exporter, records(4, 30 * 1024))).code, ExportResultCode.SUCCESS);
+  assert.equal(f.calls.length, 5, 'one request for the whole batch');
+  const body = JSON.parse(bodyText(f.calls[4]!.init)) as { resourceLogs: { scopeLogs: { logRecords: unknown[] }[] }[] };
+  assert.equal(body.resourceLogs[0]!.scopeLogs[0]!.logRecords.length, 4);
+  assert.equal(f.calls[4]!.init.keepalive, true, 'gzipped, it fits the keepalive budget');
+  // Past MAX_BATCH_CHARS a visible page splits too.
+  assert.equal((await exportOnce(exporter, records(3, MAX_BATCH_CHARS / 2))).code, ExportResultCode.SUCCESS);
+  assert.equal(f.calls.length, 8, 'three records of half the cap each: one request apiece');
 });
 
 test('bodies are gzipped whole and the keepalive budget counts the compressed bytes', async () => {

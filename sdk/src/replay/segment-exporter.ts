@@ -26,6 +26,8 @@ import type { BackoffOptions } from './retry.ts';
 /** Browsers cap keepalive bodies in flight at 64 KiB; leave room for other requests. */
 export const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
 export const KEEPALIVE_MAX_IN_FLIGHT = 9;
+/** Largest batch sent as one gzipped request (about 30 segments; far below the receiver's body cap). */
+export const MAX_BATCH_CHARS = 1024 * 1024;
 
 export interface SegmentExporterConfig {
   /** Full URL of the OTLP logs endpoint, e.g. `https://replay.example.com/v1/logs`. */
@@ -120,12 +122,15 @@ export class OtlpJsonExporter<T> {
   }
 
   /**
-   * One request per body; a batch too large for keepalive is split so that at page hide
-   * as many segments as possible still travel with keepalive.
+   * One request per batch while bodies are gzipped (each request costs the page a few
+   * milliseconds of main thread), split only past MAX_BATCH_CHARS. A body that goes out
+   * uncompressed (page hide) is split to the keepalive budget, so that as many segments
+   * as possible still travel with keepalive.
    */
   #encode(items: T[]): string[] {
     const body = this.#encodeBatch(items);
-    if (items.length <= 1 || byteLength(body) <= KEEPALIVE_BUDGET_BYTES) return [body];
+    const limit = this.#compress && !this.#pageHidden() ? MAX_BATCH_CHARS : KEEPALIVE_BUDGET_BYTES;
+    if (items.length <= 1 || byteLength(body) <= limit) return [body];
     const half = Math.ceil(items.length / 2);
     return [...this.#encode(items.slice(0, half)), ...this.#encode(items.slice(half))];
   }

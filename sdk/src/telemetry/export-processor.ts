@@ -1,6 +1,6 @@
 // The exporting processors of init(): one queue that hands items to an OTel exporter at
-// once (`delayMs: 0`, for replay segments, which the replay already batches) or in
-// batches every `delayMs` (events, spans), flushing the batch when the page is hidden
+// once (`delayMs: 0`) or in batches every `delayMs` (replay segments once per replay
+// flush interval, events and spans every 2 s), flushing the batch when the page is hidden
 // as the OTel browser Batch*Processors do. Exports run with tracing suppressed so our
 // uploads never become spans. Small stand-ins for sdk-logs' Simple/BatchLogRecordProcessor
 // and sdk-trace's BatchSpanProcessor; any exporter of those SDKs plugs in.
