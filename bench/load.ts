@@ -6,8 +6,9 @@
 // queue to an OTLP stand-in). Afterwards every acknowledged segment must be listed once in
 // the index and read back byte-identical through the raw segment route. The same load then
 // hits the baseline, a server that only appends request bodies to a file. Reported:
-// acknowledged throughput, acknowledge latency p50/p99/max, peak memory (VmHWM), CPU, and
-// every answer that was not a 200, by status.
+// acknowledged throughput, acknowledge latency p50/p99/max, peak memory (VmHWM), CPU,
+// every answer that was not a 200, by status, and the requests the receiver shed (503 +
+// Retry-After before reading the body; from its /metrics) and those never answered.
 //
 // Run alone: `node bench/load.ts [--quick] [--pin] [--sessions N] [--seconds S] [--interval-ms 2000-5000]`.
 
@@ -84,6 +85,8 @@ function spawnPinnedWorks(): boolean {
 
 interface Side {
   report: SessionLoadReport;
+  /** Receiver: ingest requests it shed (503 before reading the body), by signal, from its /metrics. */
+  shed?: Record<string, number>;
   peakRss: number | null;
   cpuSeconds: number | null;
   stored: boolean;
@@ -123,13 +126,14 @@ async function receiverSide(p: Plan): Promise<Side> {
     await waitForHttp(`${url}/readyz`, receiver);
     const runId = `load-${Date.now().toString(36)}`;
     const { report, cpuSeconds, peakRss } = await underLoad(p, url, runId, receiver);
+    const shed = await shedCounts(url);
     process.stderr.write(`  ${NAME}: load done; reading every acknowledged segment back\n`);
     const loadCheck = await checkStoredSegments(url, { ...p.spec, runId }, report);
     const code = await stopChild(receiver);
     if (code !== 0) process.stderr.write(`  ${NAME}: receiver exited with ${code ?? 'a signal'}:\n${receiver.stderr().slice(-1000)}\n`);
     const stored = loadCheck.ok;
     const check = `receiver: ${loadCheck.summary}${report.unackedLeft ? `; ${report.unackedLeft} requests still unacknowledged after the ${p.spec.drainMs / 1000} s drain` : ''}`;
-    return { report, peakRss, cpuSeconds, stored, check, loadCheck };
+    return { report, peakRss, cpuSeconds, stored, check, loadCheck, shed };
   } finally {
     await stopChild(receiver, 5000);
     await stopChild(sink, 5000);
@@ -137,6 +141,17 @@ async function receiverSide(p: Plan): Promise<Side> {
     removeTempDir(sinkDir);
   }
 }
+
+/** The receiver's otel_replay_load_shed_total by reason (limits/load-shedder.ts). */
+async function shedCounts(url: string): Promise<Record<string, number>> {
+  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const counts: Record<string, number> = {};
+  for (const m of (await res.text()).matchAll(/^otel_replay_load_shed_total\{reason="([a-z_]+)"\} (\d+)/gm)) counts[m[1]!] = Number(m[2]);
+  return counts;
+}
+
+/** Answers that never came (timeout, reset) across every kind. */
+const unanswered = (r: SessionLoadReport) => KINDS.reduce((n, kind) => n + (r.statuses[kind]['0'] ?? 0), 0);
 
 async function baselineSide(p: Plan): Promise<Side> {
   const dir = tempDir('load-baseline');
@@ -199,10 +214,13 @@ export async function run(options: LoadOptions): Promise<BenchResult[]> {
     { benchmark, metric: 'segment ack latency p50', ours: lat(ours).p50Ms, baseline: lat(base).p50Ms, unit: 'ms', note: 'request start to end of the 200; ours includes waiting for the group commit (<= 1000 ms) and fsync' },
     { benchmark, metric: 'segment ack latency p99', ours: lat(ours).p99Ms, baseline: lat(base).p99Ms, unit: 'ms' },
     { benchmark, metric: 'segment ack latency max', ours: lat(ours).maxMs, baseline: lat(base).maxMs, unit: 'ms' },
+    { benchmark, metric: 'segment created-to-acknowledged p99', ours: ours.report.segmentAckDelay.p99Ms, baseline: base.report.segmentAckDelay.p99Ms, unit: 'ms', note: 'from the flush that made the segment to its 200, retries and Retry-After waits included (latency above counts only the answered request)' },
     { benchmark, metric: 'event/span ack latency p99', ours: Math.max(ours.report.latency.events.p99Ms, ours.report.latency.spans.p99Ms), baseline: Math.max(base.report.latency.events.p99Ms, base.report.latency.spans.p99Ms), unit: 'ms', note: 'ours: index update + durable forward queue (fdatasync), no group commit' },
     { benchmark, metric: 'server peak memory (VmHWM)', ours: (ours.peakRss ?? Number.NaN) / MiB, baseline: base.peakRss === null ? null : base.peakRss / MiB, unit: 'MiB', note: 'peak resident set of the server process over its whole life, from /proc/<pid>/status' },
     { benchmark, metric: 'server CPU busy', ours: busy(ours), baseline: busy(base), unit: 'cores', note: `CPU time of the server process (all threads) over the run, per second of wall time; the load generator used ${formatNumber(ours.report.generatorCpu)} / ${formatNumber(base.report.generatorCpu)} cores (ours / baseline run; near 1 = the generator set the pace)` },
     { benchmark, metric: 'answers other than 200', ours: notOk(ours.report).count, baseline: notOk(base.report).count, unit: 'answers', note: `ours: ${notOk(ours.report).text}; baseline: ${notOk(base.report).text}` },
+    { benchmark, metric: 'requests shed (503 + Retry-After)', ours: Object.values(ours.shed ?? {}).reduce((a, b) => a + b, 0), baseline: null, unit: 'requests', note: `answered before the body was read because the receiver was overloaded (${Object.entries(ours.shed ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); the generator resends them after Retry-After, as the SDK does` },
+    { benchmark, metric: `requests with no answer within ${p.spec.timeoutMs / 1000} s`, ours: unanswered(ours.report), baseline: unanswered(base.report), unit: 'requests', note: 'timed out or reset; resent like any retryable failure' },
     { benchmark, metric: 'requests unacknowledged at the end', ours: ours.report.unackedLeft, baseline: base.report.unackedLeft, unit: 'requests', note: `still retrying when the ${p.spec.drainMs / 1000} s drain after the run ran out: the server did not keep up (not a loss: the browser still holds them)` },
     {
       benchmark,

@@ -10,5 +10,6 @@ export function receiverEnv(port: number, dataDir: string, extra: Record<string,
     delete env[`OTEL_REPLAY_${name}`];
   }
   delete env.OTEL_REPLAY_CONFIG;
-  return { ...env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', INSTANCE_ID: 'bench', NODE_NO_WARNINGS: '1', ...extra };
+  // No query rate limit: the load check reads every stored segment back as fast as it can.
+  return { ...env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', INSTANCE_ID: 'bench', NODE_NO_WARNINGS: '1', QUERY_RATE_LIMIT_REQUESTS_PER_SECOND: '0', ...extra };
 }

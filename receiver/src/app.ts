@@ -10,6 +10,8 @@ import { Authenticator, AuthError } from './auth.ts';
 import type { ReceiverConfig } from './config.ts';
 import { KeyFileWatcher } from './keys/key-file-watcher.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
+import { QueryGate, QueryRateLimitedError } from './limits/query-limits.ts';
+import { LoadShedder } from './limits/load-shedder.ts';
 import { createForwarder } from './forward/create-forwarder.ts';
 import type { Forwarder } from './forward/forwarder.ts';
 import { createSessionIndex } from './index/create-index.ts';
@@ -41,6 +43,8 @@ export interface Services {
   /** Reloads the key file into `auth` while running (started by createReceiver). */
   keyFile: KeyFileWatcher;
   metrics: Metrics;
+  /** Sheds ingest while the process is overloaded; createReceiver starts its loop sampler. */
+  loadShedder: LoadShedder;
 }
 
 export interface Receiver {
@@ -57,7 +61,7 @@ function overloadThreshold(config: ReceiverConfig): number {
 
 export async function createServices(config: ReceiverConfig): Promise<Services> {
   // Keys first: a key file that does not parse stops the start before anything opens.
-  const auth = new Authenticator(config.auth, { rateLimit: config.rateLimit });
+  const auth = new Authenticator(config.auth, { rateLimit: config.rateLimit, queryRateLimit: { ...config.queryRateLimit, bytesPerSecond: 0, burstBytes: 0 } });
   const keyFile = new KeyFileWatcher(config.auth.keyFile, config.auth.keyFilePollMs, (doc) => auth.useKeyFile(doc));
   keyFile.loadSync();
   const store = createObjectStore(config.storage);
@@ -71,8 +75,9 @@ export async function createServices(config: ReceiverConfig): Promise<Services> 
     for (const c of cuts) metrics.sessionsTruncated.inc({ reason: c.reason });
   };
   const pipeline = new IngestPipeline({ segments: committer, index, forwarder, caps, onDropped, redaction: createIngestRedaction(config.redaction) });
-  const metrics = new Metrics({ forwardQueue: () => forwarder.stats(), groupCommit: () => committer.stats() });
-  return { config, store, index, forwarder, committer, pipeline, auth, keyFile, metrics };
+  const loadShedder = new LoadShedder(config.loadShedding);
+  const metrics = new Metrics({ forwardQueue: () => forwarder.stats(), groupCommit: () => committer.stats(), loadShedding: () => loadShedder.stats() });
+  return { config, store, index, forwarder, committer, pipeline, auth, keyFile, metrics, loadShedder };
 }
 
 /** CORS for browsers posting straight to the receiver: only listed origins, preflight included. */
@@ -110,6 +115,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // Errors outside the ingest scope (query API, ops) answer JSON `{ error }`.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AuthError) return reply.code(error.statusCode).send({ error: error.message });
+    if (error instanceof QueryRateLimitedError) return reply.code(429).header('retry-after', String(error.retryAfterSeconds)).send({ error: error.message });
     if (error instanceof StoreUnavailableError || error instanceof IndexUnavailableError) {
       services.metrics.unavailable.inc({ reason: error.name });
       return reply.code(503).header('retry-after', String(config.server.retryAfterSeconds)).send({ error: `temporarily unavailable, retry later: ${error.message}` });
@@ -137,18 +143,20 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     maxDecompressedBytes: config.server.maxDecompressedBytes,
     retryAfterSeconds: config.server.retryAfterSeconds,
     overloaded: () => services.committer.stats().pendingBytes > overloadThreshold(config),
+    loadShedder: services.loadShedder,
   });
+  // Reading takes a read or admin token, deleting an admin token; both from one per-key bucket.
+  const queryGate = new QueryGate({ auth: services.auth, limiter: new RateLimiter(), onLimited: (who) => services.metrics.queryRateLimited.inc({ tenant: who.tenant }) });
   await app.register(queryRoutes, {
     prefix: '/api/v1',
     index: services.index,
     store: services.store,
-    tenantOf: (request) => services.auth.tenantOf(request, 'read'),
+    tenantOf: (request) => queryGate.admit(request, 'read').tenant,
   });
-  // Deletion needs the tenant's read token (there is no separate admin role yet).
   await app.register(deleteRoutes, {
     prefix: '/api/v1',
     index: services.index,
-    tenantOf: (request) => services.auth.tenantOf(request, 'read'),
+    tenantOf: (request) => queryGate.admit(request, 'delete').tenant,
     onDeleted: (count) => services.metrics.sessionsDeleted.inc(count),
   });
   return app;
@@ -206,6 +214,7 @@ export async function createReceiver(config: ReceiverConfig): Promise<Receiver> 
   const retention = createRetentionJob(services, app.log);
   retention.start();
   services.keyFile.start(app.log);
+  services.loadShedder.start();
   const keys = services.auth.keyCounts();
   if (config.auth.required && keys.config + keys.file === 0) {
     app.log.warn({ keyFile: config.auth.keyFile }, 'auth is required but no key exists yet: every request is refused until one is created with `npm run keys -- create`');
@@ -220,6 +229,7 @@ export async function createReceiver(config: ReceiverConfig): Promise<Receiver> 
       clearInterval(maintenance);
       await retention.stop();
       services.keyFile.close();
+      services.loadShedder.stop();
       await app.close();
       await services.committer.close();
       await services.forwarder.close();

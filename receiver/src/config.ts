@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { isSafeId } from '@otel-replay/protocol';
 import { compileRedaction, RedactionRuleError } from './redact/rules.ts';
 import type { RedactionConfig } from './redact/rules.ts';
+import type { LoadSheddingConfig } from './limits/load-shedder.ts';
 
 export interface TenantConfig {
   id: string;
@@ -15,6 +16,8 @@ export interface TenantConfig {
   writeKeys: string[];
   /** Tokens accepted on the query API (Authorization: Bearer <token>). */
   readTokens: string[];
+  /** Tokens accepted on the query API that may also delete sessions. */
+  adminTokens: string[];
 }
 
 export interface ReceiverConfig {
@@ -86,6 +89,11 @@ export interface ReceiverConfig {
     keyFile: string;
     /** How often the key file is checked for changes. */
     keyFilePollMs: number;
+    /**
+     * With auth optional, whether a keyless DELETE may delete the default tenant's
+     * sessions. Off: deletion always needs an admin token, even where reading does not.
+     */
+    allowKeylessDeletion: boolean;
   };
   /**
    * Per-key token buckets on ingest (per tenant for keyless requests when auth is
@@ -97,6 +105,14 @@ export interface ReceiverConfig {
     /** Body bytes as sent (before decompression). */
     bytesPerSecond: number;
     burstBytes: number;
+  };
+  /**
+   * Per-key token bucket on the query API (/api/v1; per tenant for keyless requests); an
+   * events stream costs 2 requests, an export 10 (limits/query-limits.ts). 0 = no limit.
+   */
+  queryRateLimit: {
+    requestsPerSecond: number;
+    burstRequests: number;
   };
   /**
    * Per-session caps: segments past either cap are acknowledged but not stored, and the
@@ -123,6 +139,8 @@ export interface ReceiverConfig {
   };
   /** Rules applied to logs, spans and recorded text before storage and forwarding (README "Redaction"). */
   redaction: RedactionConfig;
+  /** Ingest answers 503 + Retry-After before reading a body while the process is overloaded (README "Limits"). */
+  loadShedding: LoadSheddingConfig;
   /** Unique per running instance (object names); defaults to host name + port. */
   instanceId: string;
 }
@@ -166,12 +184,19 @@ export function defaultConfig(): ReceiverConfig {
       queue: { dir: '', maxBytes: 512 * MiB },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
     },
-    auth: { required: false, defaultTenant: 'default', tenants: [], keyFile: '', keyFilePollMs: 1000 },
+    auth: { required: false, defaultTenant: 'default', tenants: [], keyFile: '', keyFilePollMs: 1000, allowKeylessDeletion: false },
     rateLimit: { requestsPerSecond: 0, burstRequests: 0, bytesPerSecond: 0, burstBytes: 0 },
+    // Far above what the Grafana app asks for (a session page is 3 requests' worth), even
+    // with a whole team behind one Grafana token; see limits/query-limits.ts.
+    queryRateLimit: { requestsPerSecond: 20, burstRequests: 200 },
     // Above the SDK's own 4 h session limit, so only sessions no SDK ended are ever cut.
     sessionLimits: { maxDurationMs: 4.5 * 3600_000, maxBytes: 256 * MiB },
     retention: { days: 30, tenants: [], intervalMs: 3600_000, objectMarginDays: 1, deleteObjects: true },
     redaction: { rules: [], maxValueLength: 64 * 1024 },
+    // A healthy receiver's loop runs a few ms late; 500 ms smoothed means requests wait
+    // seconds. 512 in flight is ~2 s of what a 2-core machine acknowledges (bench/load.ts,
+    // group-commit wait included); far above what the test suites send.
+    loadShedding: { maxEventLoopDelayMs: 500, maxInFlight: 512, retryAfterSeconds: 2 },
     instanceId: '',
   };
 }
@@ -233,16 +258,22 @@ export const ENV_SETTINGS: Record<string, string> = {
   AUTH_REQUIRED: 'auth.required',
   DEFAULT_TENANT: 'auth.defaultTenant',
   AUTH_KEY_FILE: 'auth.keyFile',
+  AUTH_ALLOW_KEYLESS_DELETION: 'auth.allowKeylessDeletion',
   RATE_LIMIT_REQUESTS_PER_SECOND: 'rateLimit.requestsPerSecond',
   RATE_LIMIT_BURST_REQUESTS: 'rateLimit.burstRequests',
   RATE_LIMIT_BYTES_PER_SECOND: 'rateLimit.bytesPerSecond',
   RATE_LIMIT_BURST_BYTES: 'rateLimit.burstBytes',
+  QUERY_RATE_LIMIT_REQUESTS_PER_SECOND: 'queryRateLimit.requestsPerSecond',
+  QUERY_RATE_LIMIT_BURST_REQUESTS: 'queryRateLimit.burstRequests',
   MAX_SESSION_DURATION_MS: 'sessionLimits.maxDurationMs',
   MAX_SESSION_BYTES: 'sessionLimits.maxBytes',
   RETENTION_DAYS: 'retention.days',
   RETENTION_TENANTS: 'retention.tenants',
   RETENTION_INTERVAL_MS: 'retention.intervalMs',
   RETENTION_DELETE_OBJECTS: 'retention.deleteObjects',
+  LOAD_SHEDDING_MAX_EVENT_LOOP_DELAY_MS: 'loadShedding.maxEventLoopDelayMs',
+  LOAD_SHEDDING_MAX_IN_FLIGHT: 'loadShedding.maxInFlight',
+  LOAD_SHEDDING_RETRY_AFTER_SECONDS: 'loadShedding.retryAfterSeconds',
   INSTANCE_ID: 'instanceId',
 };
 
@@ -358,7 +389,8 @@ function validate(c: ReceiverConfig): ReceiverConfig {
     need(isObject(t) && isSafeId(t.id), `auth.tenants[${i}].id must be a safe id ([A-Za-z0-9._:-])`);
     t.writeKeys = stringList(t.writeKeys ?? [], `auth.tenants[${i}].writeKeys`);
     t.readTokens = stringList(t.readTokens ?? [], `auth.tenants[${i}].readTokens`);
-    for (const k of [...t.writeKeys, ...t.readTokens]) {
+    t.adminTokens = stringList(t.adminTokens ?? [], `auth.tenants[${i}].adminTokens`);
+    for (const k of [...t.writeKeys, ...t.readTokens, ...t.adminTokens]) {
       need(k.length >= 16, `auth.tenants[${i}] (${t.id}) has a key shorter than 16 characters`);
       need(!seenKeys.has(k), `auth.tenants[${i}] (${t.id}) reuses a key already given to another tenant or role`);
       seenKeys.add(k);
@@ -367,13 +399,21 @@ function validate(c: ReceiverConfig): ReceiverConfig {
   // With auth required and no tenant here, keys come from the key file (possibly none yet: every request is 401 until one is created).
   c.auth.keyFile = path.resolve(c.auth.keyFile || path.join(dataDir, 'keys.json'));
   positiveInt(c.auth.keyFilePollMs, 'auth.keyFilePollMs');
+  need(typeof c.auth.allowKeylessDeletion === 'boolean', 'auth.allowKeylessDeletion must be true or false');
   for (const [name, v] of Object.entries(c.rateLimit)) {
     need(typeof v === 'number' && Number.isFinite(v) && v >= 0, `rateLimit.${name} must be a number >= 0 (0 = no limit), got ${JSON.stringify(v)}`);
   }
   // A rate without a burst would refuse everything; default the burst to one second's worth.
   if (c.rateLimit.requestsPerSecond > 0 && c.rateLimit.burstRequests <= 0) c.rateLimit.burstRequests = Math.max(1, Math.ceil(c.rateLimit.requestsPerSecond));
   if (c.rateLimit.bytesPerSecond > 0 && c.rateLimit.burstBytes <= 0) c.rateLimit.burstBytes = Math.max(c.server.maxBodyBytes, Math.ceil(c.rateLimit.bytesPerSecond));
+  for (const [name, v] of Object.entries(c.queryRateLimit)) {
+    need(typeof v === 'number' && Number.isFinite(v) && v >= 0, `queryRateLimit.${name} must be a number >= 0 (0 = no limit), got ${JSON.stringify(v)}`);
+  }
+  if (c.queryRateLimit.requestsPerSecond > 0 && c.queryRateLimit.burstRequests <= 0) c.queryRateLimit.burstRequests = Math.max(1, Math.ceil(c.queryRateLimit.requestsPerSecond));
   validateLifecycle(c);
+  nonNegativeInt(c.loadShedding.maxEventLoopDelayMs, 'loadShedding.maxEventLoopDelayMs', 'milliseconds');
+  nonNegativeInt(c.loadShedding.maxInFlight, 'loadShedding.maxInFlight', 'requests');
+  positiveInt(c.loadShedding.retryAfterSeconds, 'loadShedding.retryAfterSeconds');
   try {
     compileRedaction(c.redaction);
   } catch (err) {

@@ -30,8 +30,15 @@ try {
   throw err;
 }
 
+// Connections not yet accepted wait in the kernel's queue. Node's default (511) overflows
+// when a busy loop accepts late while many browsers connect at once (after a restart, or
+// as keep-alive pools grow under load); the kernel then drops handshakes and clients sit in
+// SYN/data retransmission backoff for up to ~30 s before the receiver ever sees the
+// request, where no load shedding can answer them. The kernel caps it at net.core.somaxconn.
+const LISTEN_BACKLOG = 4096;
+
 const receiver = await createReceiver(config).catch((err: unknown) => fail(`could not start: ${(err as Error).message}`));
-const address = await receiver.app.listen({ host: config.server.host, port: config.server.port });
+const address = await receiver.app.listen({ host: config.server.host, port: config.server.port, backlog: LISTEN_BACKLOG });
 receiver.app.log.info({ address, storage: receiver.services.store.description, index: config.index.engine, dataDir: config.dataDir }, `otel-replay receiver listening on ${address}`);
 
 let stopping = false;

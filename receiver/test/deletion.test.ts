@@ -19,8 +19,8 @@ import { startPostgres } from './peers/postgres.ts';
 import type { PostgresPeer } from './peers/postgres.ts';
 
 const KEYS = {
-  t1: { write: 'write-key-tenant-one-0001', read: 'read-token-tenant-one-0001' },
-  t2: { write: 'write-key-tenant-two-0002', read: 'read-token-tenant-two-0002' },
+  t1: { write: 'write-key-tenant-one-0001', read: 'read-token-tenant-one-0001', admin: 'admin-token-tenant-one-0001' },
+  t2: { write: 'write-key-tenant-two-0002', read: 'read-token-tenant-two-0002', admin: 'admin-token-tenant-two-0002' },
 };
 
 let pg: PostgresPeer;
@@ -35,7 +35,7 @@ before(async () => {
   const overrides = {
     index: { engine: 'postgres', postgres: { url } },
     storage: { backend: 'filesystem', filesystem: { dir: objects } },
-    auth: { required: true, tenants: Object.entries(KEYS).map(([id, k]) => ({ id, writeKeys: [k.write], readTokens: [k.read] })) },
+    auth: { required: true, tenants: Object.entries(KEYS).map(([id, k]) => ({ id, writeKeys: [k.write], readTokens: [k.read], adminTokens: [k.admin] })) },
   };
   a = await startReceiver(overrides);
   b = await startReceiver(overrides);
@@ -95,7 +95,7 @@ describe('deletion API on two receivers sharing one index', () => {
     await send(b, 't2', 'del-s1', [0, 1], 'alice');
     assert.deepEqual(await reach(b, 'del-s1', KEYS.t1.read), [200, 200, 200, 200]);
 
-    const deleted = await call(a, 'DELETE', '/sessions/del-s1', KEYS.t1.read);
+    const deleted = await call(a, 'DELETE', '/sessions/del-s1', KEYS.t1.admin);
     assert.equal(deleted.status, 200);
     assert.deepEqual(deleted.json as SessionDeletion, { deleted: 1, sessionIds: ['del-s1'] });
     // The other receiver, right away: every endpoint, and search.
@@ -110,7 +110,7 @@ describe('deletion API on two receivers sharing one index', () => {
     assert.deepEqual(await reach(a, 'del-s1', KEYS.t1.read), [404, 404, 404, 404]);
     assert.deepEqual(await ids(a, KEYS.t1.read), ['del-s2', 'del-s3']);
     // Deleting again finds nothing.
-    assert.equal((await call(b, 'DELETE', '/sessions/del-s1', KEYS.t1.read)).status, 404);
+    assert.equal((await call(b, 'DELETE', '/sessions/del-s1', KEYS.t1.admin)).status, 404);
     const metrics = (await request(`${a.url}/metrics`)).body.toString('utf8');
     assert.match(metrics, /otel_replay_sessions_deleted_total 1\b/);
     assert.match(metrics, /otel_replay_session_cap_dropped_segments_total\{reason="deleted"\} 1\b/);
@@ -121,19 +121,19 @@ describe('deletion API on two receivers sharing one index', () => {
     await send(b, 't1', 'usr-a2', [0, 1], 'carol');
     await send(a, 't1', 'usr-c1', [0], 'Carol');
     await send(b, 't2', 'usr-a1', [0], 'carol');
-    const res = await call(b, 'DELETE', '/users/carol/sessions', KEYS.t1.read);
+    const res = await call(b, 'DELETE', '/users/carol/sessions', KEYS.t1.admin);
     assert.equal(res.status, 200);
     assert.deepEqual({ ...(res.json as SessionDeletion), sessionIds: (res.json as SessionDeletion).sessionIds.sort() }, { deleted: 2, sessionIds: ['usr-a1', 'usr-a2'] });
     for (const id of ['usr-a1', 'usr-a2']) assert.deepEqual(await reach(a, id, KEYS.t1.read), [404, 404, 404, 404]);
     assert.deepEqual(await reach(a, 'usr-c1', KEYS.t1.read), [200, 200, 200, 200]);
     assert.deepEqual(await reach(a, 'usr-a1', KEYS.t2.read), [200, 200, 200, 200]);
     // A user with no sessions left: 200, nothing deleted. User ids with odd characters are literals.
-    assert.deepEqual((await call(a, 'DELETE', '/users/carol/sessions', KEYS.t1.read)).json, { deleted: 0, sessionIds: [] });
+    assert.deepEqual((await call(a, 'DELETE', '/users/carol/sessions', KEYS.t1.admin)).json, { deleted: 0, sessionIds: [] });
     await send(a, 't1', 'usr-odd', [0], 'o\'brien@example.com/%');
     for (const hostile of ['%25', "'%20OR%201%3D1%20--", 'o\'brien@example.com']) {
-      assert.deepEqual((await call(a, 'DELETE', `/users/${hostile}/sessions`, KEYS.t1.read)).json, { deleted: 0, sessionIds: [] }, hostile);
+      assert.deepEqual((await call(a, 'DELETE', `/users/${hostile}/sessions`, KEYS.t1.admin)).json, { deleted: 0, sessionIds: [] }, hostile);
     }
-    assert.deepEqual((await call(a, 'DELETE', `/users/${encodeURIComponent('o\'brien@example.com/%')}/sessions`, KEYS.t1.read)).json, { deleted: 1, sessionIds: ['usr-odd'] });
+    assert.deepEqual((await call(a, 'DELETE', `/users/${encodeURIComponent('o\'brien@example.com/%')}/sessions`, KEYS.t1.admin)).json, { deleted: 1, sessionIds: ['usr-odd'] });
     assert.ok((await ids(a, KEYS.t1.read)).includes('usr-c1'));
   });
 
@@ -144,15 +144,20 @@ describe('deletion API on two receivers sharing one index', () => {
     assert.equal((await call(a, 'DELETE', '/sessions/keep-me', KEYS.t2.write)).status, 401);
     assert.equal((await call(a, 'DELETE', '/sessions/keep-me', 'not-a-known-token-at-all')).status, 401);
     assert.equal((await call(a, 'DELETE', '/users/x/sessions')).status, 401);
+    // The tenant's own read token may watch, not delete.
+    const viewer = await call(a, 'DELETE', '/sessions/keep-me', KEYS.t2.read);
+    assert.equal(viewer.status, 403);
+    assert.match((viewer.json as { error: string }).error, /^read token config:[0-9a-f]{12} \(auth\.tenants t2\) cannot delete; use an admin token \(npm run keys -- create --tenant t2 --role admin\)$/);
+    assert.equal((await call(a, 'DELETE', '/users/x/sessions', KEYS.t2.read)).status, 403);
     // Another tenant's token cannot see, so cannot delete, this tenant's session.
-    assert.equal((await call(a, 'DELETE', '/sessions/keep-me', KEYS.t1.read)).status, 404);
+    assert.equal((await call(a, 'DELETE', '/sessions/keep-me', KEYS.t1.admin)).status, 404);
     for (const hostile of ['..%2F..%2Fetc%2Fpasswd', '%00', 'a%20b', "'%20OR%201%3D1", 'x'.repeat(600), '%E0%A4%A']) {
-      const res = await call(a, 'DELETE', `/sessions/${hostile}`, KEYS.t2.read);
+      const res = await call(a, 'DELETE', `/sessions/${hostile}`, KEYS.t2.admin);
       assert.ok(res.status === 400 || res.status === 404, `${hostile.slice(0, 20)}: ${res.status}`);
       assert.equal(typeof (res.json as { error?: string }).error, 'string');
     }
-    assert.equal((await call(a, 'DELETE', '/users/%00/sessions', KEYS.t2.read)).status, 400);
-    assert.equal((await call(a, 'DELETE', `/users/${'u'.repeat(600)}/sessions`, KEYS.t2.read)).status, 400);
+    assert.equal((await call(a, 'DELETE', '/users/%00/sessions', KEYS.t2.admin)).status, 400);
+    assert.equal((await call(a, 'DELETE', `/users/${'u'.repeat(600)}/sessions`, KEYS.t2.admin)).status, 400);
     assert.deepEqual(await ids(a, KEYS.t2.read), before);
     assert.deepEqual(await reach(b, 'keep-me', KEYS.t2.read), [200, 200, 200, 200]);
   });

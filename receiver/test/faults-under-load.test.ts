@@ -52,7 +52,8 @@ function loadSpec(url: string, name: string): Omit<SessionLoadSpec, 'reportFile'
 
 /** The receiver's settings for these tests: a 250 ms group commit (more commits in a short run), Retry-After 1 s. */
 function receiverEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { DATA_DIR: dataDir, INSTANCE_ID: 'fault-load', RETRY_AFTER_SECONDS: '1', GROUP_COMMIT_MAX_DELAY_MS: '250', ...extra };
+  // The check reads every stored segment back as fast as it can: no query rate limit.
+  return { DATA_DIR: dataDir, INSTANCE_ID: 'fault-load', RETRY_AFTER_SECONDS: '1', GROUP_COMMIT_MAX_DELAY_MS: '250', QUERY_RATE_LIMIT_REQUESTS_PER_SECOND: '0', ...extra };
 }
 
 async function waitReady(url: string): Promise<void> {

@@ -23,7 +23,7 @@ import { startSessionLoad } from '../../bench/lib/session-load-process.ts';
 import type { SessionLoadSpec } from '../../bench/lib/session-load.ts';
 import { spawnReceiver } from './helpers/child-receiver.ts';
 import type { ChildReceiver } from './helpers/child-receiver.ts';
-import { freePort, waitUntil } from './helpers/http.ts';
+import { freePort, request, waitUntil } from './helpers/http.ts';
 import { checkForwarded, describeRun, unexpectedStatuses } from './helpers/load-run.ts';
 import { startReceiver } from './helpers/receiver.ts';
 import { SegmentClient, verifyStored } from './helpers/replay-load.ts';
@@ -42,7 +42,8 @@ describe('load: 50 concurrent sessions against a receiver process', () => {
     sink = await startOtlpSink();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'otel-replay-load-'));
     // Production settings (1 s group commit, fsync), forwarding to the stand-in.
-    rx = await spawnReceiver(await freePort(), { DATA_DIR: dataDir, INSTANCE_ID: 'load-test', RETRY_AFTER_SECONDS: '1', FORWARD_LOGS_URL: sink.logsUrl, FORWARD_TRACES_URL: sink.tracesUrl });
+    // QUERY_RATE_LIMIT_REQUESTS_PER_SECOND=0: the check reads every stored segment back as fast as it can.
+    rx = await spawnReceiver(await freePort(), { DATA_DIR: dataDir, INSTANCE_ID: 'load-test', RETRY_AFTER_SECONDS: '1', FORWARD_LOGS_URL: sink.logsUrl, FORWARD_TRACES_URL: sink.tracesUrl, QUERY_RATE_LIMIT_REQUESTS_PER_SECOND: '0' });
   });
   after(async () => {
     await rx?.stop();
@@ -67,6 +68,9 @@ describe('load: 50 concurrent sessions against a receiver process', () => {
     };
     const report = await startSessionLoad(spec).done;
     t.diagnostic(describeRun(report));
+    // Shedding (503 before the body is read) is allowed above; how much of it there was, for the log.
+    const shedLines = (await request(`${rx.url}/metrics`)).body.toString('utf8').split('\n').filter((l) => l.startsWith('otel_replay_load_shed_total{'));
+    t.diagnostic(`ingest requests shed by the receiver: ${shedLines.join(', ') || 'none'}`);
     const rss = peakRssBytes(rx.pid);
     t.diagnostic(`receiver peak memory (VmHWM): ${rss === null ? 'unknown' : `${(rss / 1024 / 1024).toFixed(0)} MiB`}`);
 

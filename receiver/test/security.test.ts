@@ -75,15 +75,21 @@ let A_WRITE: string;
 let A_READ: string;
 let B_WRITE: string;
 let B_READ: string;
+let A_ADMIN: string;
+let B_ADMIN: string;
 
 before(async () => {
   sink = await new OtlpSink().start();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'otel-replay-security-'));
   keyFile = path.join(dataDir, 'keys.json');
   A_WRITE = keys('create', '--tenant', 'tenant-a', '--role', 'write', '--label', 'a web');
-  A_READ = keys('create', '--tenant', 'tenant-a', '--role', 'read', '--label', 'a grafana');
+  // The hostile-id probes below send hundreds of queries at once: a per-key override lifts
+  // tenant-a's query rate limit (0 = none) for them; tenant-b keeps the default.
+  A_READ = keys('create', '--tenant', 'tenant-a', '--role', 'read', '--label', 'a grafana', '--requests-per-second', '0');
+  A_ADMIN = keys('create', '--tenant', 'tenant-a', '--role', 'admin', '--label', 'a privacy', '--requests-per-second', '0');
   B_WRITE = keys('create', '--tenant', 'tenant-b', '--role', 'write');
   B_READ = keys('create', '--tenant', 'tenant-b', '--role', 'read');
+  B_ADMIN = keys('create', '--tenant', 'tenant-b', '--role', 'admin');
   // Files a traversal would hit if ids ever reached a path.
   writeFileSync(path.join(dataDir, 'canary.txt'), CANARY);
   rx = await startReceiver({
@@ -157,14 +163,15 @@ describe('tenancy end to end', () => {
     assert.deepEqual([filtered.sessions, filtered.total], [[], 0]);
   });
 
-  test("another tenant's token cannot delete a session (404, the session stays)", async () => {
+  test("another tenant's token cannot delete a session (404 for its admin token, 403 for its read token; the session stays)", async () => {
     if (!rx.receiver.app.hasRoute({ method: 'DELETE', url: '/api/v1/sessions/:sessionId' })) {
       assert.fail('DELETE /api/v1/sessions/:sessionId is not registered; deletion must be covered here once it exists');
     }
-    const del = await raw('DELETE', `/api/v1/sessions/${SESSION}`, bearer(B_READ));
+    const del = await raw('DELETE', `/api/v1/sessions/${SESSION}`, bearer(B_ADMIN));
     assert.equal(del.status, 404);
+    assert.equal((await raw('DELETE', `/api/v1/sessions/${SESSION}`, bearer(B_READ))).status, 403);
     if (rx.receiver.app.hasRoute({ method: 'DELETE', url: '/api/v1/users/:userId/sessions' })) {
-      const users = await raw('DELETE', '/api/v1/users/anyone/sessions', bearer(B_READ));
+      const users = await raw('DELETE', '/api/v1/users/anyone/sessions', bearer(B_ADMIN));
       assert.ok(users.status === 200 || users.status === 404, users.text);
     }
     assert.equal((await raw('GET', `/api/v1/sessions/${SESSION}`, bearer(A_READ))).status, 200);
@@ -304,7 +311,7 @@ describe('hostile ids in every id-bearing route', () => {
       for (const [method, template] of templates) {
         for (const id of HOSTILE) {
           const p = template.replace('{}', id);
-          const res = await raw(method, p, bearer(A_READ));
+          const res = await raw(method, p, bearer(method === 'DELETE' ? A_ADMIN : A_READ));
           assert.ok(res.status === 400 || res.status === 404, `${method} ${p.slice(0, 120)} answered ${res.status}: ${res.text.slice(0, 200)}`);
           assert.equal(res.text.includes(CANARY), false, `${p} leaked a file`);
           assert.equal(res.text.includes('root:'), false);
@@ -323,7 +330,7 @@ describe('hostile ids in every id-bearing route', () => {
 
   test('hostile user ids in DELETE /users/:userId/sessions delete nothing of anyone', async () => {
     for (const id of HOSTILE) {
-      const res = await raw('DELETE', `/api/v1/users/${id}/sessions`, bearer(A_READ));
+      const res = await raw('DELETE', `/api/v1/users/${id}/sessions`, bearer(A_ADMIN));
       assert.ok([200, 400, 404].includes(res.status), `${id.slice(0, 40)}: ${res.status} ${res.text.slice(0, 200)}`);
       if (res.status === 200) assert.equal((JSON.parse(res.text) as { deleted: number }).deleted, 0);
     }

@@ -106,6 +106,31 @@ describe('keys CLI', () => {
     assert.match(r.stderr, /stays valid until 20\d\d-.*deploy the new secret before then/);
   });
 
+  test('admin tokens: create, list, rotate and revoke like the other roles', async () => {
+    const made = await run(['create', '--tenant', 'acme', '--role', 'admin', '--label', 'privacy officer', '--requests-per-second', '5', '--file', file]);
+    assert.equal(made.code, 0, made.stderr);
+    const secret = made.stdout.trim();
+    assert.match(secret, /^orp_at_[A-Za-z0-9_-]{43}$/);
+    assert.match(made.stderr, /created admin token k_[0-9a-f]{10} for tenant acme in /);
+    const k = readKeyFile(file).keys.find((x) => x.digest === digestOf(secret))!;
+    assert.deepEqual([k.tenant, k.role, k.label, k.rateLimit, k.scope], ['acme', 'admin', 'privacy officer', { requestsPerSecond: 5 }, {}]);
+    const list = await run(['list', '--file', file]);
+    assert.match(list.stdout, new RegExp(`${k.id}\\s+acme\\s+admin\\s+active\\s+\\S+\\s+privacy officer`));
+    assert.equal(list.stdout.includes(secret), false);
+    const json = JSON.parse((await run(['list', '--json', '--file', file])).stdout) as { id: string; role: string }[];
+    assert.equal(json.find((x) => x.id === k.id)?.role, 'admin');
+    const rot = await run(['rotate', k.id, '--file', file]);
+    assert.equal(rot.code, 0, rot.stderr);
+    assert.match(rot.stdout.trim(), /^orp_at_/, 'an admin token is rotated into an admin token');
+    assert.match(rot.stderr, new RegExp(`created admin token k_[0-9a-f]{10} replacing ${k.id}`));
+    const next = readKeyFile(file).keys.find((x) => x.digest === digestOf(rot.stdout.trim()))!;
+    assert.deepEqual([next.role, next.tenant, next.rateLimit, next.rotatedFrom], ['admin', 'acme', { requestsPerSecond: 5 }, k.id]);
+    const rev = await run(['revoke', k.id, '--file', file]);
+    assert.equal(rev.code, 0, rev.stderr);
+    assert.match(rev.stderr, new RegExp(`revoked admin token ${k.id} of tenant acme`));
+    assert.match((await run(['list', '--file', file])).stdout, new RegExp(`${k.id}\\s+acme\\s+admin\\s+revoked`));
+  });
+
   test('revoke stamps revokedAt; again is a no-op; rotating a revoked key is refused', async () => {
     const r = await run(['revoke', writeId, '--file', file]);
     assert.equal(r.code, 0, r.stderr);
@@ -128,7 +153,10 @@ describe('keys CLI', () => {
       [['create', '--role', 'write'], /needs --tenant/],
       [['create', '--tenant', '../../etc', '--role', 'write'], /--tenant "..\/..\/etc" must be/],
       [['create', '--tenant', 'a/b', '--role', 'write'], /must be 1-128 characters/],
-      [['create', '--tenant', 'acme', '--role', 'admin'], /--role write or --role read/],
+      [['create', '--tenant', 'acme', '--role', 'owner'], /--role write, --role read or --role admin/],
+      [['create', '--tenant', 'acme'], /--role write, --role read or --role admin/],
+      [['create', '--tenant', 'acme', '--role', 'admin', '--origin', 'https://a.example'], /write keys only/],
+      [['create', '--tenant', 'acme', '--role', 'admin', '--bytes-per-second', '10'], /--bytes-per-second applies to write keys only/],
       [['create', '--tenant', 'acme', '--role', 'write', '--expires', 'soon'], /not a duration like 30d/],
       [['create', '--tenant', 'acme', '--role', 'write', '--expires', '2001-01-01T00:00:00Z'], /in the past/],
       [['create', '--tenant', 'acme', '--role', 'write', '--origin', 'https://a.example/path'], /bare origin/],

@@ -1,5 +1,5 @@
-// `npm run keys -- <command>`: creates, lists, rotates and revokes write keys and read
-// tokens in the key file that running receivers reload within a second or two. A secret
+// `npm run keys -- <command>`: creates, lists, rotates and revokes write keys, read
+// tokens and admin tokens in the key file that running receivers reload within a second or two. A secret
 // is printed once, when made, and only its digest is kept. The secret alone goes to
 // stdout (so `KEY=$(npm run -s keys -- create ...)` works); everything else to stderr.
 
@@ -8,15 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isSafeId } from '@otel-replay/protocol';
 import { ConfigError, loadConfig } from '../config.ts';
-import { KeyFileError, digestOf, newKeyId, newSecret, readKeyFile, unusableReason, updateKeyFile } from '../keys/key-file.ts';
+import { KeyFileError, ROLES, digestOf, newKeyId, newSecret, readKeyFile, roleNoun, unusableReason, updateKeyFile } from '../keys/key-file.ts';
 import type { KeyRecord, Role } from '../keys/key-file.ts';
 
 const USAGE = `usage: npm run keys -- <command> [options]
 
 commands:
-  create --tenant <id> --role write|read [--label <text>] [--expires <30d|12h|ISO time>]
+  create --tenant <id> --role write|read|admin [--label <text>] [--expires <30d|12h|ISO time>]
          [--origin <https://site.example>]... [--requests-per-second <n>] [--bytes-per-second <n>]
-                      make a key; prints its secret once
+                      make a key; prints its secret once. write: ingest; read: query the
+                      tenant's sessions; admin: query and delete them. --origin and
+                      --bytes-per-second apply to write keys; --requests-per-second to any
+                      (ingest for write keys, the query API for read and admin tokens)
   list [--tenant <id>] [--json]
                       keys and their state (never secrets)
   rotate <key id> [--grace <7d|...>] [--label <text>] [--expires <...>]
@@ -136,19 +139,20 @@ export function runKeysCli(argv: string[], io: Io, now: () => number = Date.now)
       const tenant = values.tenant;
       if (!tenant) throw new UsageError('create needs --tenant <id>');
       if (!isSafeId(tenant)) throw new UsageError(`--tenant ${JSON.stringify(String(tenant).slice(0, 40))} must be 1-128 characters of [A-Za-z0-9._:-] without '..' (it becomes X-Scope-OrgID and the object key prefix)`);
-      const role = values.role;
-      if (role !== 'write' && role !== 'read') throw new UsageError('create needs --role write or --role read');
+      const role = values.role as Role | undefined;
+      if (role === undefined || !ROLES.includes(role)) throw new UsageError('create needs --role write, --role read or --role admin');
       const origins = (values.origin ?? []).map(parseOrigin);
       if (origins.length && role !== 'write') throw new UsageError('--origin applies to write keys only');
       const rps = nonNegative(values['requests-per-second'], 'requests-per-second');
       const bps = nonNegative(values['bytes-per-second'], 'bytes-per-second');
+      if (bps !== undefined && role !== 'write') throw new UsageError('--bytes-per-second applies to write keys only (the query API is limited by requests)');
       const expiresAt = values.expires ? parseExpiry(values.expires, t) : null;
       const secret = newSecret(role);
       const record = updateKeyFile(file, (doc) => {
         const rec: KeyRecord = {
           id: newKeyId(new Set(doc.keys.map((k) => k.id))),
           tenant,
-          role: role as Role,
+          role,
           digest: digestOf(secret),
           label: values.label ?? '',
           createdAt: new Date(t).toISOString(),
@@ -164,7 +168,7 @@ export function runKeysCli(argv: string[], io: Io, now: () => number = Date.now)
         doc.keys.push(rec);
         return rec;
       });
-      io.err(`created ${role === 'write' ? 'write key' : 'read token'} ${record.id} for tenant ${tenant}${expiresAt ? `, expiring ${expiresAt}` : ''} in ${file}`);
+      io.err(`created ${roleNoun(role)} ${record.id} for tenant ${tenant}${expiresAt ? `, expiring ${expiresAt}` : ''} in ${file}`);
       io.err('the secret follows; it is shown only this once, so store it now:');
       io.out(secret);
       return 0;
@@ -195,7 +199,7 @@ export function runKeysCli(argv: string[], io: Io, now: () => number = Date.now)
         if (!k) throw new KeyFileError(`no key ${id} in ${file}; \`list\` shows the ids`);
         if (k.revokedAt !== null && Date.parse(k.revokedAt) <= t) return `key ${id} was already revoked at ${k.revokedAt}`;
         k.revokedAt = new Date(t).toISOString();
-        return `revoked ${k.role === 'write' ? 'write key' : 'read token'} ${id} of tenant ${k.tenant}; receivers refuse it within a few seconds`;
+        return `revoked ${roleNoun(k.role)} ${id} of tenant ${k.tenant}; receivers refuse it within a few seconds`;
       });
       io.err(outcome);
       return 0;
@@ -237,7 +241,7 @@ export function runKeysCli(argv: string[], io: Io, now: () => number = Date.now)
       });
       const rec = made as KeyRecord | null;
       if (!rec) throw new Error('rotate made no key');
-      io.err(`created ${rec.role === 'write' ? 'write key' : 'read token'} ${rec.id} replacing ${old.id} for tenant ${rec.tenant}`);
+      io.err(`created ${roleNoun(rec.role)} ${rec.id} replacing ${old.id} for tenant ${rec.tenant}`);
       io.err(old.expiresAt
         ? `${old.id} stays valid until ${old.expiresAt}; deploy the new secret before then`
         : `${old.id} stays valid until you revoke it: deploy the new secret, then run \`npm run keys -- revoke ${old.id}\``);

@@ -168,6 +168,73 @@ export function lifecycleSuite(open: () => Promise<SessionIndex>): void {
     assert.ok(await index.getSession(tenant, 'S'), 'the session row stays; it is judged by its own last activity');
   }));
 
+  it('recounts a live session when retention trims its oldest rows; the caps still judge its whole recording', () => withIndex(async (index, tenant) => {
+    const other = freshTenant();
+    const OLD = B - 10 * DAY;
+    const cutoff = B - DAY;
+    // Session L is still recording: its oldest segments (both tabs) were received before the
+    // cutoff, its latest after. D's only segments are old, though its spans keep it alive.
+    // X has nothing old. The same ids in another tenant are other sessions.
+    const at = (received: number, seq: number, windowId: string) => ({ firstTimestamp: received - 900, lastTimestamp: received - 100, receivedAt: received, length: 100 + seq * 7 + windowId.length, hasFullSnapshot: seq % 3 === 0 });
+    const plan: [string, string, number, number][] = [
+      ['L', 'a', 0, OLD], ['L', 'a', 1, OLD + 1000], ['L', 'a', 2, OLD + 2000], ['L', 'a', 3, B], ['L', 'a', 4, B + 1000], ['L', 'a', 5, B + 2000],
+      ['L', 'bb', 0, OLD + 500], ['L', 'bb', 1, OLD + 1500], ['L', 'bb', 2, B + 500], ['L', 'bb', 3, B + 1500],
+      ['D', 'a', 0, OLD], ['D', 'a', 1, OLD + 1000],
+      ['X', 'a', 0, B], ['X', 'a', 1, B + 1000],
+    ];
+    for (const t of [tenant, other]) {
+      await index.insertSegments(plan.map(([id, w, seq, received]) => segmentRow(t, id, w, seq, at(received, seq, w))));
+      await index.applyActivity([
+        activity(t, 'L', { clicks: 4, errors: 1, firstSeen: OLD - 5000, lastSeen: B + 60_000 }),
+        activity(t, 'D', { spans: 3, firstSeen: OLD - 5000, lastSeen: B + 30_000 }),
+      ]);
+    }
+    const before = { L: (await index.getSession(tenant, 'L'))!, X: (await index.getSession(tenant, 'X'))!, otherL: await index.getSession(other, 'L') };
+    const lifetimeBytes = before.L.replayBytes;
+    assert.equal(before.L.segments, 10);
+    assert.equal(before.L.firstSeen, OLD - 5000);
+
+    // Small batches, so one statement's rows span sessions and a session spans statements.
+    let removed = 0;
+    for (let n = -1; n !== 0; removed += n) n = await index.expireSegments(tenant, cutoff, 3);
+    assert.equal(removed, 7);
+
+    // L: what a fresh count of the remaining rows says.
+    const rows = await index.listSegments(tenant, 'L');
+    assert.deepEqual(rows.map((r) => `${r.windowId}/${r.seq}`), ['a/3', 'a/4', 'a/5', 'bb/2', 'bb/3']);
+    const L = (await index.getSession(tenant, 'L'))!;
+    const fresh = { segments: rows.length, replayBytes: rows.reduce((n, r) => n + r.length, 0), firstSeen: Math.min(...rows.map((r) => r.firstTimestamp)) };
+    assert.deepEqual({ segments: L.segments, replayBytes: L.replayBytes, firstSeen: L.firstSeen }, fresh);
+    assert.equal(L.durationMs, L.lastSeen - fresh.firstSeen);
+    assert.deepEqual([L.lastSeen, L.clicks, L.errors, L.hasReplay], [before.L.lastSeen, 4, 1, true], 'last activity and event counters stay');
+    // Search shows the same numbers, and no longer finds L where its recording is gone.
+    const listed = (await index.searchSessions({ tenant, limit: 10, offset: 0 })).sessions;
+    assert.deepEqual(listed.find((s) => s.sessionId === 'L'), L);
+    assert.deepEqual((await index.searchSessions({ tenant, from: OLD - 5000, to: OLD + 5000, limit: 10, offset: 0 })).sessions.map((s) => s.sessionId), []);
+    assert.deepEqual((await index.searchSessions({ tenant, sort: 'duration', order: 'desc', limit: 10, offset: 0 })).sessions.map((s) => [s.sessionId, s.durationMs]).find(([id]) => id === 'L'), ['L', L.durationMs]);
+    // D: nothing left to replay; it starts at the cutoff, before which nothing is kept.
+    const D = (await index.getSession(tenant, 'D'))!;
+    assert.deepEqual([D.segments, D.replayBytes, D.hasReplay, D.firstSeen, D.lastSeen, D.spans], [0, 0, false, cutoff, B + 30_000, 3]);
+    // Untouched: X, and everything of the other tenant.
+    assert.deepEqual(await index.getSession(tenant, 'X'), before.X);
+    assert.deepEqual(await index.getSession(other, 'L'), before.otherL);
+
+    // The caps still see the whole recording: bytes removed count, the start stays.
+    const state = (await index.sessionStates(tenant, ['L'])).get('L')!;
+    assert.deepEqual(state, { firstSeen: OLD - 5000, replayBytes: lifetimeBytes, truncatedAt: null, deleted: false });
+    // New segments add on top of the recount, for the summary and for the caps.
+    await index.insertSegments([segmentRow(tenant, 'L', 'a', 6, { ...at(B + 3000, 6, 'a'), length: 50 })]);
+    const after = (await index.getSession(tenant, 'L'))!;
+    assert.deepEqual([after.segments, after.replayBytes, after.firstSeen], [fresh.segments + 1, fresh.replayBytes + 50, fresh.firstSeen]);
+    assert.equal((await index.sessionStates(tenant, ['L'])).get('L')!.replayBytes, lifetimeBytes + 50);
+    // A later trim keeps the first start for the caps and adds its bytes.
+    await index.insertSegments([segmentRow(tenant, 'L', 'c', 0, { ...at(OLD + 9000, 0, 'c'), length: 40 })]);
+    assert.equal(await index.expireSegments(tenant, cutoff, 3), 1);
+    assert.deepEqual(await index.getSession(tenant, 'L'), after);
+    assert.deepEqual((await index.sessionStates(tenant, ['L'])).get('L'), { firstSeen: OLD - 5000, replayBytes: lifetimeBytes + 90, truncatedAt: null, deleted: false });
+    assert.equal(await index.expireSegments(tenant, cutoff, 3), 0);
+  }));
+
   it('forgets deleted ids after their retention and lists tenants from sessions and deletions', () => withIndex(async (index, tenant) => {
     const onlyDeleted = freshTenant();
     await index.applyActivity([activity(tenant, 'S'), activity(onlyDeleted, 'D1'), activity(onlyDeleted, 'D2')]);

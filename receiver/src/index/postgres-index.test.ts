@@ -11,7 +11,7 @@ import type { PostgresPeer } from '../../test/peers/postgres.ts';
 import { defaultConfig } from '../config.ts';
 import { createSessionIndex } from './create-index.ts';
 import { PostgresIndex, isUnavailable } from './postgres-index.ts';
-import { MIGRATIONS } from './schema.ts';
+import { MIGRATIONS, SEGMENT_COLUMNS } from './schema.ts';
 import { IndexUnavailableError } from './session-index.ts';
 import { lifecycleSuite } from './lifecycle.suite.ts';
 import { activity, freshTenant, segmentRow, sessionIndexSuite } from './session-index.suite.ts';
@@ -78,6 +78,69 @@ describe('PostgresIndex: several receivers on one database', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('keeps a session counted exactly while one receiver trims its old rows and others insert and delete', async () => {
+    const [a, b, c] = [await open(), await open(), await open()];
+    const tenant = freshTenant();
+    const OLD = 1_000_000_000_000;
+    const NEW = OLD + 40 * 86_400_000;
+    try {
+      // 120 old rows of S and of T; then, at the same time: a trims them 3 at a time, b stores
+      // 60 new rows of S (and retries of old ones), c deletes T.
+      const old = (id: string) => Array.from({ length: 120 }, (_, i) => segmentRow(tenant, id, 'old', i, { receivedAt: OLD + i, firstTimestamp: OLD + i, lastTimestamp: OLD + i, length: 100 + (i % 13) }));
+      await a.insertSegments([...old('S'), ...old('T')]);
+      const trim = (async () => {
+        let total = 0;
+        for (let n = -1; n !== 0; total += n) n = await a.expireSegments(tenant, NEW - 86_400_000, 3);
+        return total;
+      })();
+      // Four writers of one-row batches, so many inserts commit between a trim's count and its update.
+      const inserts = Promise.all(Array.from({ length: 4 }, async (_, w) => {
+        for (let k = 0; k < 15; k++) {
+          const seq = w * 15 + k;
+          await b.insertSegments([segmentRow(tenant, 'S', 'new', seq, { receivedAt: NEW + seq, firstTimestamp: NEW + seq, lastTimestamp: NEW + seq, length: 50 + w })]);
+          if (k % 5 === 0) await b.insertSegments([segmentRow(tenant, 'S', 'old', seq, { receivedAt: NEW + seq, firstTimestamp: OLD + seq, lastTimestamp: OLD + seq, length: 100 })]);
+        }
+      }));
+      const deletion = new Promise((r) => setTimeout(r, 5)).then(() => c.deleteSessions(tenant, ['T'], NEW));
+      const [trimmed] = await Promise.all([trim, inserts, deletion]);
+      assert.ok(trimmed > 0);
+      const rows = await c.listSegments(tenant, 'S');
+      const s = (await c.getSession(tenant, 'S'))!;
+      assert.deepEqual([s.segments, s.replayBytes], [rows.length, rows.reduce((n, r) => n + r.length, 0)], 'the session counts exactly the rows it has');
+      assert.ok(rows.filter((r) => r.windowId === 'new').length === 60, 'every new row is kept');
+      assert.equal(await c.getSession(tenant, 'T'), null);
+      assert.deepEqual(await c.listSegments(tenant, 'T'), []);
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+
+  it('counts a row whose insert held the session when the trim began (the trim waits for it)', async () => {
+    const index = await open();
+    const tenant = freshTenant();
+    const client = new pg.Client({ connectionString: peer.url });
+    await client.connect();
+    try {
+      await index.insertSegments([0, 1, 2].map((i) => segmentRow(tenant, 'S', 'w', i, { receivedAt: 1000 + i, length: 100 })));
+      // Another receiver's insert, stopped after it stored its row and locked the session
+      // (as insertSegments does), before it adds the row to the counters and commits.
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO segments (${SEGMENT_COLUMNS}) VALUES ($1, 'S', 'w', 9, 5000, 5001, 1, 1, 'gzip-json', 'k', 0, 70, 5000)`, [tenant]);
+      await client.query('SELECT 1 FROM sessions WHERE tenant = $1 AND session_id = $2 FOR UPDATE', [tenant, 'S']);
+      const trim = index.expireSegments(tenant, 2000, 10);
+      await new Promise((r) => setTimeout(r, 200));
+      await client.query('UPDATE sessions SET segments = segments + 1, replay_bytes = replay_bytes + 70 WHERE tenant = $1 AND session_id = $2', [tenant, 'S']);
+      await client.query('COMMIT');
+      assert.equal(await trim, 3);
+      const s = (await index.getSession(tenant, 'S'))!;
+      assert.deepEqual([s.segments, s.replayBytes], [1, 70]);
+      assert.deepEqual((await index.listSegments(tenant, 'S')).map((r) => r.seq), [9]);
+    } finally {
+      await client.end();
+      await index.close();
     }
   });
 

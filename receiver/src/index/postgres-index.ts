@@ -19,7 +19,10 @@ import {
   segmentActivity, segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
 } from './rows.ts';
 import type { DbRow, SessionRecord, SqlValue } from './rows.ts';
-import { MARK_TRUNCATED_SQL, checkCut, checkDeletion, checkExpiry, listTenantsSql, sessionStateFromDb } from './lifecycle.ts';
+import {
+  MARK_TRUNCATED_SQL, REMAINING_SEGMENTS_SQL, SESSION_STATE_COLUMNS, TRIM_SESSION_SQL, checkCut, checkDeletion, checkExpiry, listTenantsSql, sessionStateFromDb,
+  trimmedCounters, trimmedSessionFromDb,
+} from './lifecycle.ts';
 import { buildSessionSearch } from './search.ts';
 
 export interface PostgresIndexOptions {
@@ -363,7 +366,7 @@ export class PostgresIndex implements SessionIndex {
     if (ids.length === 0 || !isStorableKey(tenant)) return out;
     const rows = await this.#query(
       'read session states',
-      `SELECT k.session_id, s.first_seen, s.replay_bytes, s.truncated_at, d.session_id IS NOT NULL AS deleted
+      `SELECT k.session_id, ${SESSION_STATE_COLUMNS.map((c) => `s.${c}`).join(', ')}, d.session_id IS NOT NULL AS deleted
        FROM unnest($2::text[]) AS k(session_id)
        LEFT JOIN sessions s ON s.tenant = $1 AND s.session_id = k.session_id
        LEFT JOIN deleted_sessions d ON d.tenant = $1 AND d.session_id = k.session_id
@@ -447,19 +450,48 @@ export class PostgresIndex implements SessionIndex {
     });
   }
 
+  /**
+   * Removes old segment rows and, in the same transaction, recounts the sessions that keep
+   * living without them. Locks are taken like a deletion's (tenant lock, then sessions in
+   * key order, then their rows), but the tenant lock only shared: ingest goes on. The
+   * remaining rows are counted after the session locks are held, so an insert that
+   * committed meanwhile is in the count, and one still in flight adds itself on top of it.
+   */
   async expireSegments(tenant: string, cutoffMs: number, limit: number): Promise<number> {
     checkExpiry(cutoffMs, limit);
     if (!isStorableKey(tenant)) return 0;
-    const rows = await this.#query(
-      'expire segments',
-      `WITH gone AS (
-         DELETE FROM segments WHERE (tenant, session_id, window_id, seq) IN (
-           SELECT tenant, session_id, window_id, seq FROM segments WHERE tenant = $1 AND received_at < $2 LIMIT $3)
-         RETURNING 1)
-       SELECT count(*) AS removed FROM gone`,
-      [tenant, cutoffMs, limit],
-    );
-    return Number(rows[0]?.removed ?? 0);
+    return this.#tx('expire segments', async (c) => {
+      await lockTenants(c, [tenant], 'shared');
+      const victims = (await c.query('SELECT session_id, window_id, seq FROM segments WHERE tenant = $1 AND received_at < $2 LIMIT $3', [tenant, cutoffMs, limit])).rows as DbRow[];
+      if (victims.length === 0) return 0;
+      const ids = [...new Set(victims.map((v) => String(v.session_id)))].sort();
+      const current = new Map<string, DbRow>();
+      for (const r of (await c.query(
+        'SELECT session_id, first_seen, last_seen, trimmed_first_seen FROM sessions WHERE tenant = $1 AND session_id = ANY($2::text[]) ORDER BY session_id FOR UPDATE',
+        [tenant, ids],
+      )).rows as DbRow[]) current.set(String(r.session_id), r);
+      const gone = (await c.query(
+        `DELETE FROM segments s USING unnest($2::text[], $3::text[], $4::bigint[]) AS v(session_id, window_id, seq)
+         WHERE s.tenant = $1 AND s.session_id = v.session_id AND s.window_id = v.window_id AND s.seq = v.seq AND s.received_at < $5
+         RETURNING s.session_id, s.byte_length`,
+        [tenant, column(victims, (v) => String(v.session_id)), column(victims, (v) => String(v.window_id)), column(victims, (v) => Number(v.seq)), cutoffMs],
+      )).rows as DbRow[];
+      const removedBytes = new Map<string, number>();
+      for (const g of gone) removedBytes.set(String(g.session_id), (removedBytes.get(String(g.session_id)) ?? 0) + Number(g.byte_length));
+      const live = [...removedBytes.keys()].filter((id) => current.has(id)).sort();
+      if (live.length > 0) {
+        const remaining = new Map<string, DbRow>();
+        for (const r of (await c.query(
+          `SELECT session_id, ${REMAINING_SEGMENTS_SQL} FROM segments WHERE tenant = $1 AND session_id = ANY($2::text[]) GROUP BY session_id`,
+          [tenant, live],
+        )).rows as DbRow[]) remaining.set(String(r.session_id), r);
+        for (const id of live) {
+          const n = trimmedCounters(trimmedSessionFromDb(current.get(id)!), remaining.get(id), removedBytes.get(id)!, cutoffMs);
+          await c.query(TRIM_SESSION_SQL, [tenant, id, n.segments, n.replayBytes, n.firstSeen, n.trimmedBytes, n.trimmedFirstSeen]);
+        }
+      }
+      return gone.length;
+    });
   }
 
   async expireDeletedSessions(tenant: string, cutoffMs: number): Promise<number> {

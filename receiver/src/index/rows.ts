@@ -240,7 +240,7 @@ export function mergeActivity(existing: SessionRecord | null, d: SessionActivity
 }
 
 /** A browser clock this far ahead of the receiver's is wrong (the ingest rule for seen times too). */
-const MAX_CLOCK_AHEAD_MS = 86_400_000;
+export const MAX_CLOCK_AHEAD_MS = 86_400_000;
 
 /**
  * What newly inserted segment rows add to their sessions, one delta per (tenant, session):

@@ -121,6 +121,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX segments_tenant_received_at ON segments (tenant, received_at)`,
     ],
   },
+  {
+    version: 3,
+    name: 'what retention trimmed from live sessions',
+    statements: [
+      // When retention removes the oldest segment rows of a session that is still live,
+      // its segments/replay_bytes/first_seen are recounted from the rows left. The caps
+      // (ingest/session-caps.ts) still judge the session's whole recording: bytes removed
+      // so far, and the first-seen time it had before the first trim (null = never trimmed).
+      `ALTER TABLE sessions ADD COLUMN trimmed_bytes BIGINT NOT NULL DEFAULT 0`,
+      `ALTER TABLE sessions ADD COLUMN trimmed_first_seen BIGINT`,
+    ],
+  },
 ];
 
 /** The migrations not yet applied, in version order. */

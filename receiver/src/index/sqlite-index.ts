@@ -15,7 +15,10 @@ import {
   checkActivity, checkLegacyChunk, checkLegacyCutoff, checkSegmentRow, cleanText, isStorableKey, legacyFromDb, legacyToParams, mergeActivity,
   segmentActivity, segmentFromDb, segmentToParams, sessionFromDb, sessionRecordFromDb, sessionToParams,
 } from './rows.ts';
-import { MARK_TRUNCATED_SQL, checkCut, checkDeletion, checkExpiry, listTenantsSql, sessionStateFromDb } from './lifecycle.ts';
+import {
+  MARK_TRUNCATED_SQL, REMAINING_SEGMENTS_SQL, SESSION_STATE_COLUMNS, TRIM_SESSION_SQL, checkCut, checkDeletion, checkExpiry, listTenantsSql, sessionStateFromDb,
+  trimmedCounters, trimmedSessionFromDb,
+} from './lifecycle.ts';
 import type { DbRow, SessionRecord } from './rows.ts';
 import { buildSessionSearch } from './search.ts';
 
@@ -229,7 +232,7 @@ export class SqliteIndex implements SessionIndex {
   async sessionStates(tenant: string, sessionIds: string[]): Promise<Map<string, SessionState>> {
     return this.#read('read session states', () => {
       const out = new Map<string, SessionState>();
-      const select = this.#stmt('SELECT first_seen, replay_bytes, truncated_at FROM sessions WHERE tenant = ? AND session_id = ?');
+      const select = this.#stmt(`SELECT ${SESSION_STATE_COLUMNS.join(', ')} FROM sessions WHERE tenant = ? AND session_id = ?`);
       for (const id of new Set(sessionIds)) {
         if (!isStorableKey(id)) continue;
         if (this.#isDeleted(tenant, id)) {
@@ -304,10 +307,28 @@ export class SqliteIndex implements SessionIndex {
 
   async expireSegments(tenant: string, cutoffMs: number, limit: number): Promise<number> {
     checkExpiry(cutoffMs, limit);
-    return this.#write('expire segments', () => Number(this.#stmt(
-      `DELETE FROM segments WHERE (tenant, session_id, window_id, seq) IN (
-         SELECT tenant, session_id, window_id, seq FROM segments WHERE tenant = ? AND received_at < ? LIMIT ?)`,
-    ).run(tenant, cutoffMs, limit).changes));
+    return this.#write('expire segments', () => {
+      const victims = this.#stmt('SELECT session_id, window_id, seq, byte_length FROM segments WHERE tenant = ? AND received_at < ? LIMIT ?')
+        .all(tenant, cutoffMs, limit) as DbRow[];
+      const del = this.#stmt('DELETE FROM segments WHERE tenant = ? AND session_id = ? AND window_id = ? AND seq = ?');
+      const removedBytes = new Map<string, number>();
+      for (const v of victims) {
+        del.run(tenant, v.session_id as string, v.window_id as string, v.seq as number);
+        const id = String(v.session_id);
+        removedBytes.set(id, (removedBytes.get(id) ?? 0) + Number(v.byte_length));
+      }
+      // A session still receiving data keeps counters that match its remaining rows.
+      const current = this.#stmt('SELECT first_seen, last_seen, trimmed_first_seen FROM sessions WHERE tenant = ? AND session_id = ?');
+      const remaining = this.#stmt(`SELECT ${REMAINING_SEGMENTS_SQL} FROM segments WHERE tenant = ? AND session_id = ?`);
+      const update = this.#stmt(TRIM_SESSION_SQL.replace(/\$(\d)/g, '?$1'));
+      for (const [id, bytes] of removedBytes) {
+        const row = current.get(tenant, id) as DbRow | undefined;
+        if (!row) continue;
+        const c = trimmedCounters(trimmedSessionFromDb(row), remaining.get(tenant, id) as DbRow | undefined, bytes, cutoffMs);
+        update.run(tenant, id, c.segments, c.replayBytes, c.firstSeen, c.trimmedBytes, c.trimmedFirstSeen);
+      }
+      return victims.length;
+    });
   }
 
   async expireDeletedSessions(tenant: string, cutoffMs: number): Promise<number> {

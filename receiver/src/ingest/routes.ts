@@ -2,7 +2,8 @@
 // compressed. Answers follow the OTLP spec: the response has the request's content type;
 // 200 (with partial_success when some records were refused), 400 undecodable, 401 bad
 // key, 413 too large, 415 unknown type, 429/503 + Retry-After when overloaded or a
-// dependency is down (retryable), never an acknowledgement for data that is not durable.
+// dependency is down (retryable; 503 before the body is read when the process is
+// overloaded, limits/load-shedder.ts), never an acknowledgement for data that is not durable.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../auth.ts';
@@ -18,6 +19,7 @@ import { encodeExportResponse, encodeStatus } from '../otlp/respond.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { StoreUnavailableError } from '../storage/object-store.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { LoadShedder, ShedReason } from '../limits/load-shedder.ts';
 import type { IngestPipeline } from './pipeline.ts';
 
 export interface IngestDeps {
@@ -31,6 +33,8 @@ export interface IngestDeps {
   retryAfterSeconds: number;
   /** True while the receiver should shed load (e.g. too many segment bytes waiting for storage). */
   overloaded(): boolean;
+  /** Sheds requests before their body is read while the process is overloaded (event-loop delay, requests in flight). */
+  loadShedder: LoadShedder;
 }
 
 /** google.rpc.Code values used in Status bodies. */
@@ -38,6 +42,18 @@ const RpcCode = { INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, UNAUTHENTICATED: 16
 
 class OverloadedError extends Error {
   override readonly name = 'OverloadedError';
+}
+
+class LoadShedError extends Error {
+  override readonly name = 'LoadShedError';
+  readonly reason: ShedReason;
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, reason: ShedReason, retryAfterSeconds: number) {
+    super(message);
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }
 
 class RateLimitedError extends Error {
@@ -85,6 +101,9 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     if (error instanceof OtlpError) return sendError(request, reply, error.status, error.message);
     if (error instanceof AuthError) return sendError(request, reply, error.statusCode, error.message);
     if (error instanceof RateLimitedError) return sendError(request, reply, 429, error.message, error.retryAfterSeconds);
+    // 503, not 429: the whole process is overloaded, not this client over its share (as the
+    // Collector's memory_limiter answers); OTLP clients retry both, honouring Retry-After.
+    if (error instanceof LoadShedError) return sendError(request, reply, 503, error.message, error.retryAfterSeconds);
     if (error instanceof OverloadedError) {
       deps.metrics.unavailable.inc({ reason: 'overloaded' });
       return sendError(request, reply, 429, error.message);
@@ -99,6 +118,28 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return sendError(request, reply, error.statusCode, error.message);
     request.log.error({ err: error }, 'ingest failed');
     return sendError(request, reply, 500, 'internal error while ingesting; the request was not stored');
+  });
+
+  // Shedding comes first and before the body is read: a shed request costs a header parse
+  // and a small answer (Node discards the unread body and keeps the connection), and takes
+  // no rate-limit tokens. Only POST: other methods get their 405.
+  const SHED_LOG_EVERY_MS = 10_000;
+  let shedLoggedAt = -Infinity;
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const admission = deps.loadShedder.admit();
+    if (admission.admitted) {
+      // 'close' comes once the answer is sent or the connection is gone, whichever is first.
+      reply.raw.once('close', admission.release);
+      return;
+    }
+    deps.metrics.loadShed.inc({ reason: admission.reason });
+    const now = performance.now();
+    if (now - shedLoggedAt >= SHED_LOG_EVERY_MS) {
+      shedLoggedAt = now;
+      request.log.warn({ reason: admission.reason, ...deps.loadShedder.stats() }, `shedding ingest load (503 + Retry-After): ${admission.message}`);
+    }
+    throw new LoadShedError(admission.message, admission.reason, admission.retryAfterSeconds);
   });
 
   // Who is sending, and whether their key has room, is decided before the body is read:

@@ -6,7 +6,9 @@
 // deleted session are dropped the same way, without a cut.
 //
 // Bytes are counted as received (a json segment is gzipped before storing, so this errs
-// towards cutting early). Several requests of one session in flight on this receiver are
+// towards cutting early). Both caps judge the whole recording: when retention removes the
+// oldest rows of a session still recording, their bytes still count and the duration is
+// still measured from the original start (SessionIndex.sessionStates, index/lifecycle.ts). Several requests of one session in flight on this receiver are
 // counted together; on several receivers a cap may be overshot by what is in flight.
 
 import type { Segment, SegmentMeta, SessionTruncatedReason } from '@otel-replay/protocol';

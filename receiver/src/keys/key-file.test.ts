@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { KeyFileError, digestOf, newSecret, parseKeyFile, readKeyFile, unusableReason, updateKeyFile, writeKeyFile } from './key-file.ts';
+import { KeyFileError, digestOf, newSecret, parseKeyFile, readKeyFile, roleNoun, unusableReason, updateKeyFile, writeKeyFile } from './key-file.ts';
 import type { KeyFile, KeyRecord } from './key-file.ts';
 import { KeyFileWatcher } from './key-file-watcher.ts';
 
@@ -26,8 +26,11 @@ describe('secrets and digests', () => {
   test('secrets carry their role prefix and 256 random bits; digests are sha256 and deterministic', () => {
     const w = newSecret('write');
     const r = newSecret('read');
+    const a = newSecret('admin');
     assert.match(w, /^orp_wk_[A-Za-z0-9_-]{43}$/);
     assert.match(r, /^orp_rt_[A-Za-z0-9_-]{43}$/);
+    assert.match(a, /^orp_at_[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(['write', 'read', 'admin'].map((role) => roleNoun(role as 'write')), ['write key', 'read token', 'admin token']);
     assert.notEqual(newSecret('write'), w);
     assert.match(digestOf(w), /^sha256:[0-9a-f]{64}$/);
     assert.equal(digestOf(w), digestOf(w));
@@ -41,12 +44,24 @@ describe('parseKeyFile', () => {
     assert.deepEqual(doc.keys[0], { ...record(), label: '' });
   });
 
+  test('all three roles are read: write, read and admin', () => {
+    const doc = parseKeyFile(text([
+      record(),
+      record({ id: 'k_0000000002', role: 'read', digest: digestOf('secret-two-0123456789') }),
+      record({ id: 'k_0000000003', role: 'admin', digest: digestOf('secret-three-0123456789'), rateLimit: { requestsPerSecond: 5 } }),
+    ]));
+    assert.deepEqual(doc.keys.map((k) => k.role), ['write', 'read', 'admin']);
+    assert.deepEqual(doc.keys[2]!.rateLimit, { requestsPerSecond: 5 });
+  });
+
   test('every malformed entry is refused with a message naming the entry and the field', () => {
     const cases: [unknown, RegExp][] = [
       [{ ...record(), id: '../x' }, /id must be/],
       [{ ...record(), tenant: '../etc' }, /k_0000000001.*tenant must be a safe id/],
       [{ ...record(), tenant: 'a'.repeat(200) }, /tenant must be a safe id/],
-      [{ ...record(), role: 'admin' }, /role must be write or read/],
+      [{ ...record(), role: 'owner' }, /role must be write, read or admin/],
+      [{ ...record(), role: 'ADMIN' }, /role must be write, read or admin/],
+      [{ ...record(), role: 'admin', scope: { origins: ['https://a.example'] } }, /write keys only/],
       [{ ...record(), digest: 'plain-secret-value' }, /digest must be sha256/],
       [{ ...record(), createdAt: 'yesterday' }, /createdAt/],
       [{ ...record(), revokedAt: 12 }, /revokedAt/],

@@ -1,4 +1,4 @@
-// The key file: write keys and read tokens created by `npm run keys`, stored as digests
+// The key file: write keys, read tokens and admin tokens created by `npm run keys`, stored as digests
 // only (never the secret), one JSON document that receivers poll and the CLI rewrites
 // atomically. Parsing is strict: a receiver keeps its previous keys rather than acting on
 // a file it does not fully understand.
@@ -16,9 +16,24 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import path from 'node:path';
 import { isSafeId } from '@otel-replay/protocol';
 
-export type Role = 'write' | 'read';
+/**
+ * What a key may do: `write` ingests; `read` queries its tenant's sessions; `admin` queries
+ * too and may also delete them (a viewer's token cannot destroy evidence).
+ */
+export type Role = 'write' | 'read' | 'admin';
 
-/** Per-key override of the receiver's `rateLimit` settings; 0 = no limit. */
+export const ROLES: readonly Role[] = ['write', 'read', 'admin'];
+
+/** The name a key of `role` goes by in messages: "write key", "read token", "admin token". */
+export function roleNoun(role: Role): string {
+  return role === 'write' ? 'write key' : role === 'read' ? 'read token' : 'admin token';
+}
+
+/**
+ * Per-key override of the receiver's limits; 0 = no limit. A write key overrides
+ * `rateLimit` (ingest); a read or admin token overrides `queryRateLimit` with its
+ * request fields (the byte fields apply to ingest only).
+ */
 export interface KeyRateLimit {
   requestsPerSecond?: number;
   burstRequests?: number;
@@ -58,7 +73,7 @@ export class KeyFileError extends Error {
   override readonly name = 'KeyFileError';
 }
 
-const SECRET_PREFIX: Record<Role, string> = { write: 'orp_wk_', read: 'orp_rt_' };
+const SECRET_PREFIX: Record<Role, string> = { write: 'orp_wk_', read: 'orp_rt_', admin: 'orp_at_' };
 
 /** `sha256:<hex>` of a secret: what the key file and the in-memory table hold. */
 export function digestOf(secret: string): string {
@@ -104,7 +119,7 @@ function checkRecord(raw: unknown, i: number, file: string): KeyRecord {
   };
   if (typeof r.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(r.id)) fail('id must be 1-64 characters of [A-Za-z0-9_-]');
   if (!isSafeId(r.tenant)) fail('tenant must be a safe id ([A-Za-z0-9._:-], at most 128 characters)');
-  if (r.role !== 'write' && r.role !== 'read') fail('role must be write or read');
+  if (!(ROLES as readonly unknown[]).includes(r.role)) fail('role must be write, read or admin');
   if (typeof r.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(r.digest)) fail('digest must be sha256:<64 hex digits>');
   if (r.label !== undefined && typeof r.label !== 'string') fail('label must be a string');
   if (!isIsoTime(r.createdAt)) fail('createdAt must be an ISO-8601 time');

@@ -115,3 +115,16 @@ test('cost per call stays flat with many keys (O(1) per request)', () => {
   // Generous bound: the point is no growth with the number of keys, and well under a microsecond.
   assert.ok(large < Math.max(small * 10, 2000), `ns per take: ${small.toFixed(0)} with 10 keys, ${large.toFixed(0)} with 50k keys`);
 });
+
+test('a heavier request takes several tokens; one heavier than the whole burst passes only from a full bucket, into debt', () => {
+  const c = clock();
+  const rl = new RateLimiter(c.now);
+  assert.equal(rl.take('k', REQS, 0, 3).allowed, true);
+  assert.deepEqual(rl.take('k', REQS, 0, 2), { allowed: false, retryAfterSeconds: 1, limit: 'requests' }, 'one token left, two needed: 0.5 s → 1');
+  assert.equal(rl.take('k', REQS, 0, 1).allowed, true);
+  c.advance(10_000);
+  assert.equal(rl.take('k', REQS, 0, 10).allowed, true, 'a full bucket lets a request of 10 through with a burst of 4');
+  assert.deepEqual(rl.take('k', REQS, 0, 1), { allowed: false, retryAfterSeconds: 4, limit: 'requests' }, '6 tokens of debt + 1 at 2/s = 3.5 s → 4');
+  c.advance(3500);
+  assert.equal(rl.take('k', REQS, 0, 1).allowed, true);
+});

@@ -1,4 +1,5 @@
-// Per-key rate limits on ingest: two token buckets per key (requests and bytes as sent),
+// Per-key rate limits (ingest, and the query API through query-limits.ts): two token
+// buckets per key (requests and bytes as sent),
 // refilled continuously. O(1) per request: one Map lookup and a few arithmetic steps, no
 // timers. A refused request costs nothing and is told exactly when it would fit
 // (Retry-After), from the bucket that is short.
@@ -52,10 +53,11 @@ export class RateLimiter {
   }
 
   /**
-   * Takes one request of `bytes` from bucket `id` under `limits`. Nothing is taken when
-   * refused, so a client retrying too early does not dig itself deeper.
+   * Takes one request of `bytes` from bucket `id` under `limits`, counted as `requests`
+   * requests (a heavier request weighs more). Nothing is taken when refused, so a client
+   * retrying too early does not dig itself deeper.
    */
-  take(id: string, limits: RateLimits, bytes: number): RateDecision {
+  take(id: string, limits: RateLimits, bytes: number, requests = 1): RateDecision {
     if (isUnlimited(limits)) return ALLOWED;
     const now = this.now();
     // No burst given (e.g. a key overriding only the rate): one second's worth.
@@ -71,7 +73,7 @@ export class RateLimiter {
       if (limits.requestsPerSecond > 0) b.requests = Math.min(reqBurst, b.requests + elapsed * limits.requestsPerSecond);
       if (limits.bytesPerSecond > 0) b.bytes = Math.min(byteBurst, b.bytes + elapsed * limits.bytesPerSecond);
     }
-    const reqShort = limits.requestsPerSecond > 0 ? shortfall(b.requests, 1, reqBurst) : 0;
+    const reqShort = limits.requestsPerSecond > 0 ? shortfall(b.requests, requests, reqBurst) : 0;
     const byteShort = limits.bytesPerSecond > 0 ? shortfall(b.bytes, bytes, byteBurst) : 0;
     if (reqShort > 0 || byteShort > 0) {
       const reqWait = reqShort > 0 ? reqShort / limits.requestsPerSecond : 0;
@@ -82,7 +84,7 @@ export class RateLimiter {
         limit: reqWait >= byteWait ? 'requests' : 'bytes',
       };
     }
-    if (limits.requestsPerSecond > 0) b.requests -= 1;
+    if (limits.requestsPerSecond > 0) b.requests -= requests;
     if (limits.bytesPerSecond > 0) b.bytes -= bytes;
     return ALLOWED;
   }

@@ -3,6 +3,8 @@
 // The index forgets the sessions in one transaction, so every query endpoint answers 404
 // at once, on every receiver sharing the index, and anything still arriving for them is
 // dropped. The bytes inside shared storage objects go when retention removes the object.
+// Only an admin token may delete (auth.ts): a read token is refused with 403, a keyless
+// request with 401 unless `auth.allowKeylessDeletion` is set.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SessionDeletion } from '@otel-replay/protocol';
@@ -12,7 +14,7 @@ import { QueryParamError, pathId } from './params.ts';
 
 export interface DeleteDeps {
   index: Pick<SessionIndex, 'deleteSessions' | 'deleteUserSessions'>;
-  /** The tenant whose credential the request carries; throws (401/403) when it has none. */
+  /** The tenant whose admin token the request carries; throws (401/403, or 429 over its rate limit) otherwise. */
   tenantOf(request: FastifyRequest): string;
   /** Told how many sessions each request deleted (metrics). */
   onDeleted?: (count: number) => void;

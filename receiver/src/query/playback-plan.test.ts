@@ -44,8 +44,21 @@ test('playback starts at the last full snapshot at or before the moment', () => 
   assert.equal(startIndex(segs, 2000), 2);
   assert.equal(startIndex(segs, 1999), 0);
   assert.equal(startIndex(segs, 99_999), 4);
-  // No snapshot at or before the moment: the first segment.
-  assert.equal(startIndex([row('w', 5, 100), row('w', 6, 200, true)], 150), 0);
+  // No snapshot at or before the moment (the window's start is gone): the first snapshot,
+  // since what comes before it cannot be drawn; no snapshot at all: the first segment.
+  const trimmed = [row('w', 5, 100), row('w', 6, 200, true), row('w', 7, 300), row('w', 8, 400, true)];
+  assert.equal(startIndex(trimmed, 150), 1);
+  assert.equal(startIndex(trimmed, undefined), 1);
+  assert.equal(startIndex(trimmed, 450), 3);
+  assert.equal(startIndex([row('w', 5, 100), row('w', 6, 200)], 150), 0);
+  assert.equal(startIndex([row('w', 5, 100), row('w', 6, 200)], undefined), 0);
+  const plan = planPlayback(trimmed, 'w', undefined)!;
+  assert.deepEqual([plan.fromSeq, plan.fromTimestamp, plan.steps.length], [6, 200, 3]);
+  // A legacy window keeps its first segment: its Meta event travels alone before the snapshot.
+  const legacy = [row('legacy-p1', 0, 100), row('legacy-p1', 1, 101, true), row('legacy-p1', 2, 300)];
+  assert.equal(startIndex(legacy, undefined), 0);
+  assert.equal(startIndex(legacy, 50), 0);
+  assert.equal(startIndex(legacy, 200), 1);
 });
 
 test('the plan interleaves gaps in seq order and honours until', () => {

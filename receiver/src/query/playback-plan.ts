@@ -3,7 +3,7 @@
 // given moment starts at, and the ordered steps (segments and gaps) to stream from there.
 // Order is by (window, seq), never by timestamp, and a missing seq is a gap, never hidden.
 
-import { nextSeq } from '@otel-replay/protocol';
+import { isLegacyWindowId, nextSeq } from '@otel-replay/protocol';
 import type { SegmentIndexRow, SeqGap, TimelineSegment, WindowDetail } from '@otel-replay/protocol';
 
 export type { SeqGap, TimelineSegment, WindowDetail };
@@ -101,17 +101,25 @@ export function chooseWindow(windows: ReadonlyMap<string, readonly SegmentIndexR
 
 /**
  * Index (into `segs`, ordered by seq) of the segment playback from `at` starts at: the
- * last segment in seq order that has a full snapshot and starts at or before `at`; the
- * first segment when none does (or when `at` is undefined).
+ * last segment in seq order that has a full snapshot and starts at or before `at`. When
+ * none does (or `at` is undefined), the first segment with a full snapshot: our SDK's
+ * windows open with Meta + FullSnapshot in one segment, so segments before the first
+ * stored snapshot mean the window's start is gone (lost, or removed by retention from a
+ * session still recording) and cannot be drawn. Legacy windows keep starting at their
+ * first segment there: rrweb-era recordings carry the Meta event in a segment of its own
+ * just before the snapshot. The first segment when there is no full snapshot at all.
  */
 export function startIndex(segs: readonly SegmentIndexRow[], at: number | undefined): number {
-  if (at === undefined) return 0;
   let best = -1;
+  let firstSnapshot = -1;
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i]!;
-    if (s.hasFullSnapshot && s.firstTimestamp <= at) best = i;
+    if (!s.hasFullSnapshot) continue;
+    if (firstSnapshot === -1) firstSnapshot = i;
+    if (at !== undefined && s.firstTimestamp <= at) best = i;
   }
-  return best === -1 ? 0 : best;
+  if (best !== -1) return best;
+  return firstSnapshot === -1 || isLegacyWindowId(segs[0]!.windowId) ? 0 : firstSnapshot;
 }
 
 export type PlaybackStep = { kind: 'segment'; row: SegmentIndexRow } | { kind: 'gap'; fromSeq: number; toSeq: number };

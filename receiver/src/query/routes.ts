@@ -25,7 +25,7 @@ import type { SegmentOutcome } from './segment-reader.ts';
 export interface QueryDeps {
   index: SessionIndex;
   store: ObjectStore;
-  /** The tenant whose read token the request carries; throws (statusCode 401) when it has none. */
+  /** The tenant whose read or admin token the request carries; throws (401/403, or 429 over the token's rate limit) otherwise. */
   tenantOf(request: FastifyRequest): string;
   /** Clock for the default search range (tests). */
   now?: () => number;

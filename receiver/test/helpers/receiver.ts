@@ -20,7 +20,9 @@ export async function startReceiver(overrides: Record<string, unknown> = {}, dat
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'otel-replay-receiver-'));
   const config = loadConfig({
     env: {},
-    overrides: deepMerge({ dataDir: dir, server: { port: 0, logLevel: 'silent' }, groupCommit: { maxDelayMs: 20 } }, overrides),
+    // No shedding for event-loop delay by default: in-process, the loop is shared with the
+    // test's own synchronous work, whose delays are not the receiver's overload.
+    overrides: deepMerge({ dataDir: dir, server: { port: 0, logLevel: 'silent' }, groupCommit: { maxDelayMs: 20 }, loadShedding: { maxEventLoopDelayMs: 0 } }, overrides),
   });
   const receiver = await createReceiver(config);
   const address = await receiver.app.listen({ host: '127.0.0.1', port: 0 });

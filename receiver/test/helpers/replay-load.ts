@@ -123,6 +123,19 @@ export class SegmentClient {
 }
 
 /**
+ * GET from the query API as a well-behaved bulk reader: over the receiver's query rate
+ * limit (429) it waits the Retry-After and asks again, so verification works under the
+ * default limits (a bounded number of times: a receiver that never lets it in fails).
+ */
+async function readApi(url: string, headers: Record<string, string>): Promise<RawResponse> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await request(url, { headers });
+    if (res.status !== 429 || attempt >= 30) return res;
+    await new Promise((r) => setTimeout(r, 1000 * Math.min(5, Number(res.headers['retry-after']) || 1)));
+  }
+}
+
+/**
  * Checks that each of `segments` reads back byte-identical through
  * GET /sessions/:id/segments/:window/:seq (gzip-json: the bytes as sent; json: a gzip
  * member that inflates to the string as sent). Says nothing about what else is stored.
@@ -138,7 +151,7 @@ export async function verifySegmentBytes(baseUrl: string, segments: Iterable<Mad
   });
   await pool(unique, 8, async (m) => {
     const { sessionId, windowId, seq, encoding } = m.segment.meta;
-    const res = await request(`${baseUrl}/api/v1/sessions/${sessionId}/segments/${windowId}/${seq}`, { headers });
+    const res = await readApi(`${baseUrl}/api/v1/sessions/${sessionId}/segments/${windowId}/${seq}`, headers);
     assert.equal(res.status, 200, `GET segment ${sessionId}/${windowId}/${seq}: ${res.body.toString('utf8').slice(0, 300)}`);
     assert.equal(res.headers['content-encoding'], 'gzip');
     if (encoding === 'gzip-json') assert.ok(res.body.equals(Buffer.from(m.segment.body)), `segment ${sessionId}/${windowId}/${seq} (gzip-json) is not byte-identical`);
@@ -184,7 +197,7 @@ export async function verifyStored(baseUrl: string, expected: Iterable<MadeSegme
   }
 
   for (const [sessionId, windows] of bySession) {
-    const res = await request(`${baseUrl}/api/v1/sessions/${sessionId}`, { headers });
+    const res = await readApi(`${baseUrl}/api/v1/sessions/${sessionId}`, headers);
     assert.equal(res.status, 200, `GET session ${sessionId}: ${res.body.toString('utf8').slice(0, 300)}`);
     const summary = JSON.parse(res.body.toString('utf8')) as SessionBody;
     assert.equal(summary.sessionId, sessionId);
@@ -208,7 +221,7 @@ export async function verifyStored(baseUrl: string, expected: Iterable<MadeSegme
     for (const [windowId, list] of windows) {
       const byseq = new Map(list.map((m) => [m.segment.meta.seq, m]));
       const seqs = [...byseq.keys()].sort((a, b) => a - b);
-      const res = await request(`${baseUrl}/api/v1/sessions/${sessionId}/events?window=${windowId}`, { headers });
+      const res = await readApi(`${baseUrl}/api/v1/sessions/${sessionId}/events?window=${windowId}`, headers);
       assert.equal(res.status, 200, `GET events of ${sessionId}/${windowId}: ${res.body.toString('utf8').slice(0, 300)}`);
       const lines = res.body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as StreamLine);
       assert.equal(lines[0]!.type, 'start');
