@@ -6,19 +6,13 @@
 // error whose Retry really fetches it again.
 
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Page, Request, Response } from 'playwright-core';
-import { launchChromium } from '../../receiver/test/helpers/chromium.ts';
-import type { LaunchedBrowser } from '../../receiver/test/helpers/chromium.ts';
-import { startReceiver } from '../../receiver/test/helpers/receiver.ts';
-import type { RunningReceiver } from '../../receiver/test/helpers/receiver.ts';
-import { buildHarness, ensurePluginBuilt } from './build.ts';
-import type { HarnessBundle } from './build.ts';
+import { startHarness } from './fixture.ts';
+import type { Harness } from './fixture.ts';
 import { REPLAY_IFRAME } from './probe.ts';
-import { TITLE_TEXT, ingestRecording, recordingSegments } from './recording.ts';
-import { PANEL_MODULE, PANEL_PAGE, PLUGIN_ID, startHarnessServer } from './server.ts';
-import type { HarnessServer } from './server.ts';
+import { TITLE_TEXT, recordingSegments } from './recording.ts';
+import { PANEL_MODULE, PANEL_PAGE, PLUGIN_ID } from './server.ts';
 
 const SESSION = 'panel-session-1';
 const START = Date.now() - 3600_000;
@@ -26,29 +20,18 @@ const PLUGIN_BASE = `/public/plugins/${PLUGIN_ID}/`;
 /** A lazy chunk: `<id>.js?_cache=<hash>` (output.chunkFilename), wherever it is asked for. */
 const isChunk = (url: URL) => /\/\d+\.js$/.test(url.pathname) && url.searchParams.has('_cache');
 
-let rx: RunningReceiver;
-let bundle: HarnessBundle | undefined;
-let server: HarnessServer;
-let browser: LaunchedBrowser;
+let h: Harness;
 
 before(async () => {
-  ensurePluginBuilt();
-  bundle = await buildHarness();
-  rx = await startReceiver();
-  await ingestRecording(rx.url, recordingSegments({ sessionId: SESSION, start: START, durationMs: 60_000, snapshotEveryMs: 30_000 }));
-  server = await startHarnessServer({ bundleDir: bundle.dir, jsonData: {}, receiverUrl: rx.url });
-  browser = await launchChromium();
+  h = await startHarness({ segments: recordingSegments({ sessionId: SESSION, start: START, durationMs: 60_000, snapshotEveryMs: 30_000 }), jsonData: {} });
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await rx?.stop();
-  if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 async function openPanel(): Promise<{ page: Page; errors: string[]; chunks: Array<{ url: URL; status: number }> }> {
-  const page = await browser.context.newPage();
+  const page = await h.browser.context.newPage();
   await page.setViewportSize({ width: 1000, height: 700 });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -60,7 +43,7 @@ async function openPanel(): Promise<{ page: Page; errors: string[]; chunks: Arra
   return { page, errors, chunks };
 }
 
-const panelUrl = () => `${server.url}${PANEL_PAGE}?mode=replay&var-session=${SESSION}`;
+const panelUrl = () => `${h.server.url}${PANEL_PAGE}?mode=replay&var-session=${SESSION}`;
 
 test('the panel fetches the player chunk from the app root and replays the session', async () => {
   const { page, errors, chunks } = await openPanel();

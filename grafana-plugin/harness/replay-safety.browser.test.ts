@@ -7,53 +7,35 @@
 // trap server's side (what actually arrived).
 
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { launchChromium } from '../../receiver/test/helpers/chromium.ts';
-import type { LaunchedBrowser } from '../../receiver/test/helpers/chromium.ts';
 import { HOSTILE_DONE, HOSTILE_TITLE, hostileSegment, startTrap } from '../../receiver/test/helpers/hostile-recording.ts';
 import type { Trap } from '../../receiver/test/helpers/hostile-recording.ts';
-import { startReceiver } from '../../receiver/test/helpers/receiver.ts';
-import type { RunningReceiver } from '../../receiver/test/helpers/receiver.ts';
-import { buildHarness, ensurePluginBuilt } from './build.ts';
-import type { HarnessBundle } from './build.ts';
+import { startHarness } from './fixture.ts';
+import type { Harness } from './fixture.ts';
 import { REPLAY_IFRAME } from './probe.ts';
-import { ingestRecording } from './recording.ts';
-import { PLUGIN_ID, startHarnessServer } from './server.ts';
-import type { HarnessServer } from './server.ts';
+import { PLUGIN_ID } from './server.ts';
 
 const SESSION = 'hostile-session-1';
 const START = Date.now() - 3600_000;
 
-let rx: RunningReceiver;
-let bundle: HarnessBundle | undefined;
-let server: HarnessServer;
-let browser: LaunchedBrowser;
+let h: Harness;
 let trap: Trap;
 
 before(async () => {
-  ensurePluginBuilt();
-  bundle = await buildHarness();
   trap = await startTrap();
-  rx = await startReceiver();
-  await ingestRecording(rx.url, [hostileSegment(SESSION, START, trap.origin)]);
   // No Loki/Tempo configured: the page's only traffic is its own origin (bundle, plugin, proxy).
-  server = await startHarnessServer({ bundleDir: bundle.dir, jsonData: {}, receiverUrl: rx.url });
-  browser = await launchChromium();
+  h = await startHarness({ segments: [hostileSegment(SESSION, START, trap.origin)], jsonData: {} });
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await rx?.stop();
+  await h?.close();
   await trap?.close();
-  if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
 });
 
 test('the Session page replays a hostile recording without running it or reaching any other origin', async () => {
-  const page = await browser.context.newPage();
+  const page = await h.browser.context.newPage();
   await page.setViewportSize({ width: 1400, height: 900 });
-  const own = new URL(server.url).origin;
+  const own = new URL(h.server.url).origin;
   const outside: string[] = [];
   page.on('request', (r) => {
     const url = r.url();
@@ -68,7 +50,7 @@ test('the Session page replays a hostile recording without running it or reachin
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(`${server.url}/a/${PLUGIN_ID}/session/${SESSION}?t=${START}`);
+  await page.goto(`${h.server.url}/a/${PLUGIN_ID}/session/${SESSION}?t=${START}`);
   const replay = page.frameLocator(REPLAY_IFRAME);
   await replay.locator('#title').waitFor({ timeout: 20_000 });
   assert.equal(await replay.locator('#title').textContent(), HOSTILE_TITLE, 'the recording was rebuilt');

@@ -7,22 +7,18 @@
 // for a session the receiver does not know. Keeps a screenshot in test-artifacts/.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page, Request } from 'playwright-core';
-import { launchChromium } from '../../receiver/test/helpers/chromium.ts';
-import type { LaunchedBrowser } from '../../receiver/test/helpers/chromium.ts';
-import { startReceiver } from '../../receiver/test/helpers/receiver.ts';
-import type { RunningReceiver } from '../../receiver/test/helpers/receiver.ts';
-import { buildHarness, ensurePluginBuilt, pluginDir } from './build.ts';
-import type { HarnessBundle } from './build.ts';
+import { pluginDir } from './build.ts';
 import { routeDatasources } from './datasources.ts';
 import type { DatasourceFixtures } from './datasources.ts';
 import { REPLAY_IFRAME, REPLAY_STREAM_COMPLETE, waitForClock } from './probe.ts';
-import { TITLE_TEXT, ingestRecording, recordingSegments } from './recording.ts';
-import { PLUGIN_ID, RECEIVER_PROXY_PREFIX, startHarnessServer } from './server.ts';
-import type { HarnessServer } from './server.ts';
+import { startHarness } from './fixture.ts';
+import type { Harness } from './fixture.ts';
+import { TITLE_TEXT, recordingSegments } from './recording.ts';
+import { PLUGIN_ID, RECEIVER_PROXY_PREFIX } from './server.ts';
 
 const SESSION = 'harness-session-1';
 const START = Date.now() - 2 * 3600_000;
@@ -31,26 +27,19 @@ const TEMPO_UID = 'tempo-harness';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const artifacts = path.join(pluginDir, 'test-artifacts');
 
-let rx: RunningReceiver;
-let bundle: HarnessBundle | undefined;
-let server: HarnessServer;
-let browser: LaunchedBrowser;
+let h: Harness;
 
 before(async () => {
-  ensurePluginBuilt();
-  bundle = await buildHarness();
-  rx = await startReceiver();
   // 4 minutes of recorded time with a full snapshot every minute: 4 places a load can start.
-  await ingestRecording(rx.url, recordingSegments({ sessionId: SESSION, start: START, durationMs: 4 * 60_000, snapshotEveryMs: 60_000 }));
-  server = await startHarnessServer({ bundleDir: bundle.dir, jsonData: { lokiUid: LOKI_UID, tempoUid: TEMPO_UID } });
-  browser = await launchChromium();
+  h = await startHarness({
+    segments: recordingSegments({ sessionId: SESSION, start: START, durationMs: 4 * 60_000, snapshotEveryMs: 60_000 }),
+    jsonData: { lokiUid: LOKI_UID, tempoUid: TEMPO_UID },
+    proxyReceiver: false,
+  });
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await rx?.stop();
-  if (bundle) rmSync(bundle.dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 const fixtures: DatasourceFixtures = {
@@ -72,14 +61,14 @@ async function routeReceiver(page: Page): Promise<URL[]> {
     const url = new URL(route.request().url());
     const rest = url.pathname.slice(RECEIVER_PROXY_PREFIX.length);
     if (/\/events$/.test(rest)) events.push(url);
-    const response = await route.fetch({ url: `${rx.url}/${rest}${url.search}` });
+    const response = await route.fetch({ url: `${h.rx.url}/${rest}${url.search}` });
     await route.fulfill({ response });
   });
   return events;
 }
 
 async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.context.newPage();
+  const page = await h.browser.context.newPage();
   await page.setViewportSize({ width: 1400, height: 900 });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -93,7 +82,7 @@ test('the Session page shows the first frame, seeks and links a span to Explore'
 
   // Opened at 3:30 (the SDK's getSessionUrl form): the load starts at the snapshot at 3:00.
   const at = START + 210_000;
-  await page.goto(`${server.url}/a/${PLUGIN_ID}/session/${SESSION}?t=${at}`);
+  await page.goto(`${h.server.url}/a/${PLUGIN_ID}/session/${SESSION}?t=${at}`);
   const replay = page.frameLocator(REPLAY_IFRAME);
   await replay.locator('#title').waitFor({ timeout: 20_000 });
   assert.equal(await replay.locator('#title').textContent(), TITLE_TEXT, 'the first frame is the recorded page');
@@ -151,7 +140,7 @@ test('a session the receiver does not know shows an error state, not an empty pl
   const { page, errors } = await openPage();
   await routeReceiver(page);
   await routeDatasources(page, fixtures);
-  await page.goto(`${server.url}/a/${PLUGIN_ID}/session/no-such-session`);
+  await page.goto(`${h.server.url}/a/${PLUGIN_ID}/session/no-such-session`);
   const error = page.getByTestId('data-testid session-error');
   await error.waitFor({ timeout: 20_000 });
   assert.match(await error.innerText(), /Session no-such-session could not be loaded/);
