@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { spawnReceiver } from './helpers/child-receiver.ts';
 import type { ChildReceiver } from './helpers/child-receiver.ts';
 import { freePort, request, waitUntil } from './helpers/http.ts';
-import { startReceiver } from './helpers/receiver.ts';
+import { stallStorePuts, startReceiver } from './helpers/receiver.ts';
 import { planSessions, SegmentClient, verifyStored } from './helpers/replay-load.ts';
 import type { MadeSegment } from './helpers/replay-load.ts';
 
@@ -93,16 +93,7 @@ describe('load shedding: a receiver process whose event loop stalls (frozen with
 describe('load shedding: more ingest requests in flight than loadShedding.maxInFlight', () => {
   test('the store stalls with 3 requests in flight: the 4th is shed at once (503 + Retry-After), counted; the store back, everything is stored once', { timeout: 60_000 }, async () => {
     const rx = await startReceiver({ loadShedding: { maxInFlight: 3, retryAfterSeconds: 1 } });
-    const store = rx.receiver.services.store;
-    const put = store.put.bind(store);
-    let release!: () => void;
-    const stalled = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    store.put = async (key, bytes) => {
-      await stalled;
-      return put(key, bytes);
-    };
+    const release = stallStorePuts(rx);
     try {
       const made: MadeSegment[] = planSessions({ prefix: 'shed-inflight', sessions: 6, windows: 1, perWindow: 1 });
       const client = new SegmentClient(rx.url);

@@ -25,7 +25,7 @@ import { spawnReceiver } from './helpers/child-receiver.ts';
 import type { ChildReceiver } from './helpers/child-receiver.ts';
 import { freePort, request, waitUntil } from './helpers/http.ts';
 import { checkForwarded, describeRun, unexpectedStatuses } from './helpers/load-run.ts';
-import { startReceiver } from './helpers/receiver.ts';
+import { stallStorePuts, startReceiver } from './helpers/receiver.ts';
 import { SegmentClient, verifyStored } from './helpers/replay-load.ts';
 import type { MadeSegment } from './helpers/replay-load.ts';
 import { startOtlpSink } from './peers/otlp-sink.ts';
@@ -116,16 +116,7 @@ function bigSegment(sessionId: string, seq: number): MadeSegment {
 describe('load: more segment bytes waiting for storage than the overload threshold', () => {
   test('the store stalls: 429 + Retry-After once 32 MiB wait, nothing acknowledged early; the store back, everything is stored once', { timeout: 60_000 }, async () => {
     const rx = await startReceiver({ server: { retryAfterSeconds: 1 }, groupCommit: { maxDelayMs: 20, maxBytes: 1024 * 1024 } });
-    const store = rx.receiver.services.store;
-    const put = store.put.bind(store);
-    let release!: () => void;
-    const stalled = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    store.put = async (key, bytes) => {
-      await stalled;
-      return put(key, bytes);
-    };
+    const release = stallStorePuts(rx);
     try {
       const made = Array.from({ length: 52 }, (_, i) => bigSegment(`overload-s${i % 4}`, Math.floor(i / 4)));
       const client = new SegmentClient(rx.url);

@@ -47,3 +47,21 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   }
   return out;
 }
+
+/**
+ * Holds every object PUT of an in-process receiver's store until the returned function
+ * is called (a store that hangs, without failing); calling it again does nothing.
+ */
+export function stallStorePuts(rx: RunningReceiver): () => void {
+  const store = rx.receiver.services.store;
+  const put = store.put.bind(store);
+  let release!: () => void;
+  const stalled = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  store.put = async (key, bytes) => {
+    await stalled;
+    return put(key, bytes);
+  };
+  return release;
+}
