@@ -39,9 +39,12 @@ export interface ReplayOptions {
   unmaskSelector: string | null;
   blockSelector: string | null;
   recordCanvas: boolean;
-  /** Same-origin iframes and open shadow roots are recorded. */
+  /**
+   * Same-origin iframes are recorded. (Open shadow roots always are, masked like the rest
+   * of the page: rrweb has no switch for them. Keep a component's shadow DOM out by
+   * putting its host element in `blockSelector`.)
+   */
   recordIframes: boolean;
-  recordShadowDom: boolean;
   /** Mutation-storm guard: mutations per node per second, and per batch, before a fresh full snapshot. */
   maxMutationsPerNodePerSecond: number;
   maxMutationsPerBatch: number;
@@ -105,7 +108,6 @@ export const DEFAULTS: OtelReplayOptions = {
     blockSelector: null,
     recordCanvas: false,
     recordIframes: true,
-    recordShadowDom: true,
     maxMutationsPerNodePerSecond: 100,
     maxMutationsPerBatch: 5000,
     persistenceMaxBytes: 5 * 1024 * 1024,

@@ -266,3 +266,81 @@ test('init() is idempotent, never throws into the page, and importing has no sid
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a duplicated tab takes its own window id, both tabs\' segments are all stored, and a reload or a navigation keeps the window id', async () => {
+  const cfg = config({ replay: { flushIntervalMs: 60_000 } });
+  type Handle = { flush(): Promise<void>; parts: { session: { windowId(): string }; replay: { isRecording(): boolean } } };
+  const windowIdOf = (p: Page): Promise<string> => p.evaluate(() => (window as unknown as { handle: Handle }).handle.parts.session.windowId());
+  const recording = (p: Page) => p.waitForFunction(() => (window as unknown as { handle: Handle }).handle.parts.replay.isRecording(), undefined, { timeout: 10_000 });
+  const flush = (p: Page) => p.evaluate(() => (window as unknown as { handle: Handle }).handle.flush());
+  /** (window, seq) of every segment a capture saw on the wire. */
+  const sent = (c: Capture): string[] => c.logs.filter((l) => l.eventName === 'otel_replay.segment').map((l) => `${String(l.attributes['replay.window.id'])}/${Number(l.attributes['replay.segment.seq'])}`);
+
+  const a = await open(cfg);
+  await recording(a.page);
+  await a.page.click('#alive');
+  await flush(a.page);
+  const windowA = await windowIdOf(a.page);
+  // "Duplicate tab": a second tab starts with a copy of the first tab's sessionStorage.
+  const copied = await a.page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage)));
+  assert.equal(copied['otel-replay.window'], windowA);
+  assert.ok(Object.keys(copied).some((k) => k === `otel-replay.seq.${windowA}`), `the seq counter is copied too: ${Object.keys(copied).join(', ')}`);
+  const bPage = await browser.context.newPage();
+  await bPage.addInitScript((entries: Record<string, string>) => {
+    for (const [k, v] of Object.entries(entries)) sessionStorage.setItem(k, v);
+  }, copied);
+  const b = { page: bPage, capture: captureOtlp(bPage, receiver.url) };
+  await bPage.goto(appUrl(pages.url, cfg));
+  await bPage.waitForFunction(() => typeof (window as unknown as { handle?: unknown }).handle === 'object');
+  await recording(b.page);
+  const sessionId = await sessionIdOf(a.page);
+  assert.equal(await sessionIdOf(b.page), sessionId, 'one session for both tabs');
+  const windowB = await windowIdOf(b.page);
+  assert.notEqual(windowB, windowA, 'the duplicate took its own window id');
+  assert.equal(await windowIdOf(a.page), windowA, 'the original kept its window id');
+
+  for (const p of [a.page, b.page, a.page, b.page]) {
+    await p.click('#alive');
+    await flush(p);
+  }
+  // A plain reload keeps the window id (and continues its sequence numbers).
+  await a.page.reload();
+  await a.page.waitForFunction(() => typeof (window as unknown as { handle?: unknown }).handle === 'object');
+  assert.equal(await windowIdOf(a.page), windowA, 'a reload keeps the window id');
+  // ...and so does following a link to another page of the site.
+  await a.page.evaluate((url) => { location.href = url; }, appUrl(pages.url, cfg, '/app?page=2'));
+  await a.page.waitForURL(/page=2/);
+  await a.page.waitForFunction(() => typeof (window as unknown as { handle?: unknown }).handle === 'object');
+  assert.equal(await windowIdOf(a.page), windowA, 'a navigation in the tab keeps the window id');
+  await recording(a.page);
+  await a.page.click('#alive');
+  await flush(a.page);
+  await flush(b.page);
+
+  const sentA = sent(a.capture);
+  const sentB = sent(b.capture);
+  assert.ok(sentB.length >= 2 && sentB.every((k) => k.startsWith(`${windowB}/`)), `tab b sends as its own window: ${sentB.join(' ')}`);
+  assert.ok(sentA.length >= 4 && sentA.every((k) => k.startsWith(`${windowA}/`)), `tab a before and after its reload: ${sentA.join(' ')}`);
+  // The page-hide uploads of a leaving page are not always seen by the capture, so the
+  // receiver may hold more than `sent`: every sent segment must be there, and each window
+  // must be complete from seq 0 (a segment dropped as a duplicate leaves a gap).
+  const missing = (stored: string[]) => [...sentA, ...sentB].filter((k) => !stored.includes(k));
+  let stored: string[] = [];
+  const deadline = Date.now() + 15_000;
+  do {
+    const res = await fetch(`${receiver.url}/api/v1/sessions/${sessionId}`);
+    if (res.ok) {
+      const detail = await res.json() as { windows: { windowId: string; segments: { seq: number }[] }[] };
+      stored = detail.windows.filter((w) => w.windowId === windowA || w.windowId === windowB).flatMap((w) => w.segments.map((seg) => `${w.windowId}/${seg.seq}`));
+    }
+    if (missing(stored).length === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < deadline);
+  assert.deepEqual(missing(stored), [], 'every segment either tab sent is stored');
+  for (const w of [windowA, windowB]) {
+    const seqs = stored.filter((k) => k.startsWith(`${w}/`)).map((k) => Number(k.split('/')[1])).sort((x, y) => x - y);
+    assert.deepEqual(seqs, seqs.map((_, i) => i), `window ${w}: seq from 0 without gaps`);
+  }
+  await a.page.close();
+  await b.page.close();
+});

@@ -9,9 +9,9 @@ import { gzipSync } from 'fflate';
 import type { RrwebEvent, SegmentMeta } from '@otel-replay/protocol';
 import type { ReplayOptions } from '../config.ts';
 import type { SessionChange, SessionProvider } from '../session/session.ts';
-import { sharedCompressor } from './compress.ts';
 import { privacyRecordOptions, scrubConfig } from './privacy.ts';
 import { scrubEvent } from './scrub.ts';
+import { dropBlockedShadow } from './shadow-block.ts';
 import type { ScrubConfig } from './scrub.ts';
 import { Segmenter, trimBuffer } from './segmenter.ts';
 import type { SealedSegment } from './segmenter.ts';
@@ -50,8 +50,9 @@ export interface EngineConfig {
    * lazily loaded chunk shares no code with the eager part).
    */
   emitSegment: (meta: Omit<SegmentMeta, 'protocolVersion'>, body: Uint8Array | string) => void;
-  /** SegmentLimits.maxBodyBytes, passed in for the same reason. */
+  /** SegmentLimits.maxBodyBytes and the page's off-main-thread gzip (compress.ts), passed in for the same reason. */
   maxBodyBytes: number;
+  gzip: (text: string) => Promise<Uint8Array>;
   /** Pushes emitted records to the exporter now (page hide); the provider's forceFlush. */
   forceFlush: () => unknown;
 }
@@ -69,6 +70,7 @@ export class ReplayEngine {
   readonly #segmenter = new Segmenter({ maxRawChars: MAX_RAW_SEGMENT_CHARS });
   readonly #guard: StormGuard;
   readonly #scrub: ScrubConfig;
+  readonly #block: string | undefined;
   readonly #seqs: SeqStore;
   readonly #windowId: string;
   #stopRrweb: (() => void) | null = null;
@@ -94,6 +96,9 @@ export class ReplayEngine {
       maxMutationsPerNodePerSecond: config.options.maxMutationsPerNodePerSecond,
       maxMutationsPerBatch: config.options.maxMutationsPerBatch,
     });
+    // Only an app's own selector can name a shadow host (media, canvas and iframes have no
+    // recorded shadow roots), and the filter costs a lookup per mutation: skip it otherwise.
+    this.#block = config.options.blockSelector?.trim() || undefined;
     this.#scrub = scrubConfig(config.options, (id) => {
       const node = record.mirror.getNode(id);
       return node && node.nodeType === 1 ? (node as Element) : node?.parentElement ?? null;
@@ -200,6 +205,7 @@ export class ReplayEngine {
     if (filtered.report && !wasDirty) {
       this.#push({ type: CUSTOM, timestamp: raw.timestamp, data: { tag: ReplayTag.throttled, payload: filtered.report } });
     }
+    if (event && this.#block) event = dropBlockedShadow(event, this.#block, (id) => record.mirror.getNode(id) as Node | null);
     if (!event) return;
     if (event.type === FULL_SNAPSHOT) this.#guard.snapshotTaken();
     this.#push(scrubEvent(event, this.#scrub));
@@ -234,12 +240,11 @@ export class ReplayEngine {
       return;
     }
     this.#outgoing.push(o);
-    const compressor = sharedCompressor();
     this.#chain = this.#chain.then(async () => {
       if (o.done) return;
       let body: Uint8Array;
       try {
-        body = await compressor.gzip(segment.json);
+        body = await this.#config.gzip(segment.json);
       } catch {
         body = gzipNow(segment.json);
       }

@@ -24,7 +24,7 @@ export function blockSelector(options: Privacy): string | undefined {
   return parts.length ? parts.join(',') : undefined;
 }
 
-function matches(element: Element | null | undefined, selector: string | null): boolean {
+export function matches(element: Element | null | undefined, selector: string | null): boolean {
   if (!selector || !element || typeof element.closest !== 'function') return false;
   try {
     return element.closest(selector) !== null;

@@ -8,6 +8,7 @@ import type { LoggerProvider } from '@opentelemetry/api';
 import { PROTOCOL_VERSION, SEGMENT_EVENT_NAME, SegmentLimits, segmentAttributes } from '@otel-replay/protocol';
 import type { ReplayOptions } from '../config.ts';
 import type { SessionProvider } from '../session/session.ts';
+import { sharedCompressor } from './compress.ts';
 import type { ReplayEngine } from './engine.ts';
 
 export interface ReplayInstrumentationConfig {
@@ -65,6 +66,7 @@ export class ReplayInstrumentation {
         session: this.#config.session,
         options: this.#config.options,
         maxBodyBytes: SegmentLimits.maxBodyBytes,
+        gzip: (text) => sharedCompressor().gzip(text),
         emitSegment: (meta, body) => logger.emit({
           eventName: SEGMENT_EVENT_NAME,
           timestamp: meta.firstTimestamp,

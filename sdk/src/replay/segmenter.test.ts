@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startsWithFullSnapshot } from '@otel-replay/protocol';
 import type { RrwebEvent } from '@otel-replay/protocol';
-import { Segmenter, trimBuffer } from './segmenter.ts';
+import { Segmenter, startsWithFullSnapshot as segmenterRule, trimBuffer } from './segmenter.ts';
 import type { SealedSegment } from './segmenter.ts';
 
 const meta = (t: number): RrwebEvent => ({ type: 4, timestamp: t, data: { href: 'http://x/', width: 1, height: 1 } });
@@ -60,6 +60,17 @@ test('every sealed segment agrees with the protocol full-snapshot rule and never
     assert.equal(events.slice(2).some((e) => e.type === 2 || e.type === 4), false, 'a Meta/FullSnapshot inside a segment');
     assert.ok(s.lastTimestamp >= s.firstTimestamp);
   }
+});
+
+test('the segmenter\'s full-snapshot rule is the protocol\'s, for every start of up to three event types', () => {
+  const types = [undefined, 0, 1, 2, 3, 4, 5, 6, 7];
+  let checked = 0;
+  for (const a of types) for (const b of types) for (const c of types) {
+    const list = [a, b, c].filter((x): x is number => x !== undefined);
+    assert.equal(segmenterRule(list), startsWithFullSnapshot(list.map((type) => ({ type, timestamp: 1 }))), `types ${JSON.stringify(list)}`);
+    checked++;
+  }
+  assert.equal(checked, 729);
 });
 
 test('segments are sealed when their raw size passes the limit, and a huge event travels alone', () => {

@@ -4,11 +4,20 @@
 // and when they grow past a raw size, so each compresses to well under the page-hide
 // keepalive budget. Events are stringified once, on arrival, and joined at the end.
 
-import { startsWithFullSnapshot } from '@otel-replay/protocol';
 import type { RrwebEvent } from '@otel-replay/protocol';
 
 const FULL_SNAPSHOT = 2;
 const META = 4;
+
+/**
+ * The protocol's `startsWithFullSnapshot` over event types. Restated here because any
+ * runtime import from @otel-replay/protocol in this lazily loaded code makes the bundler
+ * split the protocol module out into a third chunk shared with the eager part (about
+ * 220 B min+gz); segmenter.test.ts checks that both rules agree on every input.
+ */
+export function startsWithFullSnapshot(types: readonly number[]): boolean {
+  return types[0] === FULL_SNAPSHOT || (types[0] === META && types[1] === FULL_SNAPSHOT);
+}
 
 /** A segment whose events are fixed; it gets its sequence number when it is sent. */
 export interface SealedSegment {
@@ -76,7 +85,7 @@ export class Segmenter {
       firstTimestamp: Math.floor(this.#first),
       lastTimestamp: Math.floor(this.#last),
       eventCount: this.#parts.length,
-      hasFullSnapshot: startsWithFullSnapshot(this.#types.slice(0, 2).map((type) => ({ type }))),
+      hasFullSnapshot: startsWithFullSnapshot(this.#types),
     };
     this.#parts = [];
     this.#types = [];

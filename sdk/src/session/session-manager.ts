@@ -18,6 +18,8 @@ import type { KeyValueStore } from './storage.ts';
 
 export const SESSION_STORAGE_KEY = 'otel-replay.session';
 export const WINDOW_STORAGE_KEY = 'otel-replay.window';
+/** Holds this tab's window id while a page of the tab is open, '' after pagehide (see windowId()). */
+export const WINDOW_LIVE_KEY = 'otel-replay.window.live';
 const SCOPE = 'otel-replay';
 /** Activity is written to storage at most this often (every span and event touches the session). */
 const TOUCH_WRITE_INTERVAL_MS = 1000;
@@ -66,6 +68,14 @@ export class SessionManager implements SessionProvider {
       };
       addEventListener('storage', this.#onStorage);
     }
+    if (typeof addEventListener === 'function') {
+      // Claim the window id now: a tab duplicated from this one before the recorder asks
+      // for it must already find the claim.
+      this.windowId();
+      addEventListener('pagehide', () => this.#windowStorage.set(WINDOW_LIVE_KEY, ''));
+      // Back from the back/forward cache: the tab's next page released the claim.
+      addEventListener('pageshow', () => this.#windowStorage.set(WINDOW_LIVE_KEY, this.#windowId!));
+    }
   }
 
   /** Emit `session.start` / `session.end` through this provider from now on. */
@@ -92,15 +102,23 @@ export class SessionManager implements SessionProvider {
     return this.#info!;
   }
 
+  /**
+   * The tab's id, kept in sessionStorage so reloads and navigations of the tab keep it.
+   * Browsers copy sessionStorage into a duplicated tab (and into a window.open() popup),
+   * and two live tabs with one window id would send the same sequence numbers, which the
+   * receiver drops as duplicates. So a page marks the id live until its pagehide; a page
+   * that finds it still marked was copied from a tab that is still open, and takes a new id.
+   */
   windowId(): string {
     if (this.#windowId) return this.#windowId;
-    let id = this.#windowStorage.get(WINDOW_STORAGE_KEY);
-    if (!id || !/^[0-9a-f]{16,32}$/.test(id)) {
+    const store = this.#windowStorage;
+    let id = store.get(WINDOW_STORAGE_KEY);
+    if (!id || !/^[0-9a-f]{16,32}$/.test(id) || store.get(WINDOW_LIVE_KEY) === id) {
       id = this.#newId().slice(0, 16);
-      this.#windowStorage.set(WINDOW_STORAGE_KEY, id);
+      store.set(WINDOW_STORAGE_KEY, id);
     }
-    this.#windowId = id;
-    return id;
+    store.set(WINDOW_LIVE_KEY, id);
+    return (this.#windowId = id);
   }
 
   touch(): void {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { expiryReason, parseStoredSession } from './expiry.ts';
 import { randomHexId } from './ids.ts';
 import { isSessionSampled, sessionHashFraction } from './sampling.ts';
-import { SESSION_STORAGE_KEY, SessionManager, WINDOW_STORAGE_KEY } from './session-manager.ts';
+import { SESSION_STORAGE_KEY, SessionManager, WINDOW_LIVE_KEY, WINDOW_STORAGE_KEY } from './session-manager.ts';
 import { memoryStore } from './storage.ts';
 import type { SessionChange } from './session.ts';
 
@@ -143,12 +143,30 @@ test('SessionManager: a renewal in another tab is adopted with end/start notific
 test('SessionManager: window id is kept per tab storage and survives a new manager (reload); garbage is replaced', () => {
   const tab = memoryStore();
   const w1 = manager({ now: () => 0, windowStorage: tab }).m.windowId();
+  assert.equal(tab.get(WINDOW_LIVE_KEY), w1, 'the page marks its window id live');
+  tab.set(WINDOW_LIVE_KEY, ''); // what pagehide does when the page is reloaded
   const w2 = manager({ now: () => 0, windowStorage: tab }).m.windowId();
   assert.equal(w1, w2);
   assert.notEqual(manager({ now: () => 0 }).m.windowId(), w1);
   const bad = memoryStore();
   bad.set(WINDOW_STORAGE_KEY, '../../x');
   assert.match(manager({ now: () => 0, windowStorage: bad }).m.windowId(), /^[0-9a-f]{16}$/);
+});
+
+test('SessionManager: a tab whose sessionStorage was copied from a live tab (Duplicate tab) takes its own window id and keeps it', () => {
+  const original = memoryStore();
+  const w1 = manager({ now: () => 0, windowStorage: original }).m.windowId();
+  original.set(`otel-replay.seq.${w1}`, '{"s":"x","n":7}');
+  // Duplicate tab: every entry copied while the original page is still open.
+  const copy = memoryStore();
+  for (const key of [WINDOW_STORAGE_KEY, WINDOW_LIVE_KEY, `otel-replay.seq.${w1}`]) copy.set(key, original.get(key)!);
+  const w2 = manager({ now: () => 0, windowStorage: copy }).m.windowId();
+  assert.notEqual(w2, w1);
+  assert.match(w2, /^[0-9a-f]{16}$/);
+  assert.equal(copy.get(WINDOW_STORAGE_KEY), w2, 'the copy keeps its new id for its own reloads');
+  assert.equal(original.get(WINDOW_STORAGE_KEY), w1, 'the original tab is untouched');
+  copy.set(WINDOW_LIVE_KEY, ''); // the copy is reloaded
+  assert.equal(manager({ now: () => 0, windowStorage: copy }).m.windowId(), w2);
 });
 
 test('SessionManager: corrupt stored session is replaced, and sampled follows the id', () => {
