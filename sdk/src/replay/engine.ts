@@ -208,7 +208,8 @@ export class ReplayEngine {
     if (event && this.#block) event = dropBlockedShadow(event, this.#block, (id) => record.mirror.getNode(id) as Node | null);
     if (!event) return;
     if (event.type === FULL_SNAPSHOT) this.#guard.snapshotTaken();
-    this.#push(scrubEvent(event, this.#scrub));
+    event = scrubEvent(event, this.#scrub);
+    if (event) this.#push(event);
   }
 
   #push(event: RrwebEvent): void {

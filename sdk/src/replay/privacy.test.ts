@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULTS } from '../config.ts';
-import { MASKED_INPUT, MEDIA_SELECTOR, privacyRecordOptions } from './privacy.ts';
+import { MASKED_INPUT, MEDIA_TAGS, privacyRecordOptions, scrubConfig } from './privacy.ts';
 
 test('defaults: all text masked by rrweb itself, inputs replaced by a fixed string, media and canvas blocked', () => {
   const o = privacyRecordOptions(DEFAULTS.replay);
@@ -11,7 +11,15 @@ test('defaults: all text masked by rrweb itself, inputs replaced by a fixed stri
   assert.equal(o.maskAllInputs, true);
   assert.equal(o.maskInputFn('4242 4242 4242 4242', {} as HTMLElement), MASKED_INPUT);
   assert.equal(o.maskInputFn('', {} as HTMLElement), '');
-  assert.equal(o.blockSelector, `${MEDIA_SELECTOR},canvas`);
+  // Media and canvas are blocked by tag on the events (scrub.ts), not by rrweb's selector.
+  assert.equal(o.blockSelector, undefined);
+  assert.deepEqual([...scrubConfig(DEFAULTS.replay).blockTags!], [...MEDIA_TAGS, 'canvas']);
+});
+
+test('blocking relaxed: media and canvas can be recorded; iframes and an app selector go to rrweb', () => {
+  assert.deepEqual([...scrubConfig({ ...DEFAULTS.replay, blockMedia: false }).blockTags!], ['canvas']);
+  assert.equal(scrubConfig({ ...DEFAULTS.replay, blockMedia: false, recordCanvas: true }).blockTags, undefined);
+  assert.equal(privacyRecordOptions({ ...DEFAULTS.replay, recordIframes: false, blockSelector: '.secret' }).blockSelector, 'iframe,.secret');
 });
 
 test('an unmask selector brings the mask function back; text outside it stays masked the same way', () => {

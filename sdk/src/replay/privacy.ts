@@ -6,21 +6,22 @@
 import type { ReplayOptions } from '../config.ts';
 import type { ScrubConfig } from './scrub.ts';
 
-/** Replaced by same-size placeholders in the recording. */
-export const MEDIA_SELECTOR = 'img,video,audio,picture,object,embed,image';
+/** Replaced by same-size placeholders in the recording (scrub.ts), with canvas unless it is recorded. */
+export const MEDIA_TAGS = ['img', 'video', 'audio', 'picture', 'object', 'embed', 'image'];
 
 /** Input values are replaced by a fixed string, so not even their length leaks. */
 export const MASKED_INPUT = '******';
 
 type Privacy = Pick<ReplayOptions, 'maskAllText' | 'maskAllInputs' | 'blockMedia' | 'blockSelector' | 'unmaskSelector' | 'recordCanvas' | 'recordIframes' | 'scrubAttributes' | 'scrubUrlQuery'>;
 
+/**
+ * What rrweb itself blocks: iframes unless recorded, and the app's own selector. Media and
+ * canvas are blocked by tag on the events instead (scrub.ts): rrweb would match its block
+ * selector against the target of every mutation, ancestors included, which cost as much
+ * as all its text masking on a busy page.
+ */
 export function blockSelector(options: Privacy): string | undefined {
-  const parts = [
-    options.blockMedia ? MEDIA_SELECTOR : null,
-    options.recordCanvas ? null : 'canvas',
-    options.recordIframes ? null : 'iframe',
-    options.blockSelector,
-  ].filter((s): s is string => Boolean(s && s.trim()));
+  const parts = [options.recordIframes ? null : 'iframe', options.blockSelector].filter((s): s is string => Boolean(s && s.trim()));
   return parts.length ? parts.join(',') : undefined;
 }
 
@@ -68,5 +69,12 @@ export function scrubConfig(options: Privacy, elementOf?: (nodeId: number) => El
     urlQuery: options.scrubUrlQuery,
   };
   if (options.unmaskSelector && elementOf) config.isUnmasked = (id) => matches(elementOf(id), options.unmaskSelector);
+  const tags = options.blockMedia ? [...MEDIA_TAGS] : [];
+  if (!options.recordCanvas) tags.push('canvas');
+  if (tags.length) {
+    config.blockTags = new Set(tags);
+    config.blocked = new Set();
+    config.sizeOf = (id) => elementOf?.(id)?.getBoundingClientRect() ?? null;
+  }
   return config;
 }

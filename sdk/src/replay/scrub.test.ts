@@ -51,7 +51,7 @@ test('mutations (added nodes and attribute changes) and the Meta href are scrubb
   assert.ok(json.includes('"title":null'), 'removed attributes stay removed');
   assert.ok(json.includes('"color":"red"'));
   const meta: RrwebEvent = { type: 4, timestamp: 1, data: { href: 'https://shop.example/cart?coupon=ME', width: 1, height: 1 } };
-  assert.equal((scrubEvent(meta, config).data as { href: string }).href, 'https://shop.example/cart');
+  assert.equal((scrubEvent(meta, config)!.data as { href: string }).href, 'https://shop.example/cart');
 });
 
 test('relaxing: unmasked nodes keep their attributes; urlQuery false keeps query strings; an empty list scrubs nothing', () => {
@@ -84,4 +84,44 @@ test('every added node of a mutation batch is scrubbed, in trees and alone, and 
   const json = JSON.stringify(scrubEvent(event, config));
   for (let i = 1; i <= 5; i++) assert.equal(json.includes(`secret-${i}`), false, `secret-${i}`);
   assert.ok(json.includes('"href":"/a"') && json.includes('"src":"p.png"') && json.includes('"ARIA-LABEL":"********"'));
+});
+
+test('media blocking: a blocked element keeps its class and a placeholder size, nothing inside it or aimed at it afterwards leaves', () => {
+  const blocking: ScrubConfig = { attributes: new Set(), urlQuery: true, blockTags: new Set(['img', 'video']), blocked: new Set(), sizeOf: (id) => (id === 3 ? { width: 40, height: 30 } : null) };
+  const snapshot: RrwebEvent = { type: 2, timestamp: 1, data: { node: { type: 0, id: 1, childNodes: [
+    { type: 2, id: 2, tagName: 'div', attributes: {}, childNodes: [
+      { type: 2, id: 3, tagName: 'img', attributes: { class: 'avatar', src: 'https://cdn.example/jane.png', alt: 'Jane' }, childNodes: [] },
+      { type: 2, id: 4, tagName: 'video', attributes: { poster: 'https://cdn.example/p.png' }, childNodes: [{ type: 2, id: 5, tagName: 'track', attributes: { src: 'captions-jane.vtt' }, childNodes: [] }] },
+    ] },
+  ] } } };
+  const json = JSON.stringify(scrubEvent(snapshot, blocking));
+  for (const secret of ['jane', 'Jane', 'p.png', 'track']) assert.equal(json.includes(secret), false, secret);
+  assert.ok(json.includes('{"type":2,"id":3,"tagName":"img","attributes":{"class":"avatar","rr_width":"40px","rr_height":"30px"},"childNodes":[]}'), json);
+  assert.ok(json.includes('"id":4,"tagName":"video","attributes":{},"childNodes":[]'), 'no size known: no placeholder size');
+  assert.deepEqual([...blocking.blocked!].sort(), [3, 4, 5]);
+  // Later: a node added inside the video, its text, attribute changes of the img, and an
+  // added img are all held back; changes elsewhere pass.
+  const mutation: RrwebEvent = { type: 3, timestamp: 2, data: { source: 0,
+    adds: [{ parentId: 4, nextId: null, node: { type: 2, id: 6, tagName: 'source', attributes: { src: 'jane.mp4' }, childNodes: [{ type: 3, id: 7, textContent: 'Jane' }] } },
+      { parentId: 2, nextId: null, node: { type: 2, id: 8, tagName: 'img', attributes: { src: 'jane2.png' }, childNodes: [] } },
+      { parentId: 2, nextId: null, node: { type: 3, id: 9, textContent: '***' } }],
+    removes: [{ parentId: 4, id: 5 }, { parentId: 1, id: 2 }],
+    texts: [{ id: 7, value: 'Jane' }],
+    attributes: [{ id: 3, attributes: { src: 'jane3.png' } }, { id: 2, attributes: { class: 'x' } }] } };
+  const out = scrubEvent(mutation, blocking)!;
+  const text = JSON.stringify(out);
+  assert.equal(/jane|Jane/.test(text), false, text);
+  const data = out.data as { adds: { node: { id: number } }[]; removes: { id: number }[]; texts: unknown[]; attributes: { id: number }[] };
+  assert.deepEqual(data.adds.map((a) => a.node.id), [8, 9]);
+  assert.deepEqual(data.removes.map((r) => r.id), [2]);
+  assert.deepEqual(data.texts, []);
+  assert.deepEqual(data.attributes.map((a) => a.id), [2]);
+  assert.ok(blocking.blocked!.has(6) && blocking.blocked!.has(7) && blocking.blocked!.has(8), 'nodes added inside, and the new img, are blocked too');
+  // Other events aimed at a blocked node (media play, input, scroll) are dropped whole.
+  assert.equal(scrubEvent({ type: 3, timestamp: 3, data: { source: 7, id: 4, type: 0 } }, blocking), null);
+  const scroll: RrwebEvent = { type: 3, timestamp: 3, data: { source: 3, id: 2, x: 0, y: 9 } };
+  assert.equal(scrubEvent(scroll, blocking), scroll);
+  // A new full snapshot starts the blocked set afresh.
+  scrubEvent({ type: 2, timestamp: 4, data: { node: { type: 0, id: 1, childNodes: [] } } }, blocking);
+  assert.equal(blocking.blocked!.size, 0);
 });

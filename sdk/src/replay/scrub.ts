@@ -1,8 +1,11 @@
-// Attribute scrubbing on recorded events. rrweb masks text and input values but never
-// attributes, and titles, placeholders, aria-labels, alt texts and URL query strings
-// carry as much personal data as text does (Grafana's own app team hit this). So every
-// event is walked before it enters a segment: full snapshots, added nodes, attribute
-// mutations and the Meta event's href.
+// Attribute scrubbing and media blocking on recorded events. rrweb masks text and input
+// values but never attributes, and titles, placeholders, aria-labels, alt texts and URL
+// query strings carry as much personal data as text does (Grafana's own app team hit
+// this). So every event is walked before it enters a segment: full snapshots, added
+// nodes, attribute mutations and the Meta event's href. The same walk blocks media by
+// tag (cheaper than rrweb's block selector, see privacy.ts): a blocked element keeps only
+// its class and a placeholder size, as rrweb's own blocking does, and nothing recorded
+// inside it or aimed at it afterwards leaves the page.
 
 import type { RrwebEvent } from '@otel-replay/protocol';
 
@@ -21,6 +24,12 @@ export interface ScrubConfig {
   urlQuery: boolean;
   /** Nodes (by rrweb id) left unmasked by `unmaskSelector`. */
   isUnmasked?: (nodeId: number) => boolean;
+  /** Element tags (lower case, as rrweb records them) replaced by placeholders. */
+  blockTags?: ReadonlySet<string>;
+  /** Ids of blocked elements and of everything recorded inside them. */
+  blocked?: Set<number>;
+  /** The live size of a recorded element, for its placeholder. */
+  sizeOf?: (nodeId: number) => { width: number; height: number } | null;
 }
 
 /** Masks a value the way rrweb masks text: every non-space character becomes '*'. */
@@ -61,8 +70,18 @@ export function scrubAttribute(name: string, value: unknown, config: ScrubConfig
 interface SerializedNode {
   type: number;
   id: number;
+  tagName?: string;
   attributes?: Record<string, unknown>;
   childNodes?: SerializedNode[];
+}
+
+/** Adds the ids of `node` and everything under it to the blocked set. */
+function blockTree(node: SerializedNode | undefined, blocked: Set<number>): void {
+  const stack = [node];
+  while ((node = stack.pop())) {
+    blocked.add(node.id);
+    if (node.childNodes) stack.push(...node.childNodes);
+  }
 }
 
 /** Walks the given trees (iteratively: real DOMs can be deeper than the JS stack allows). */
@@ -72,6 +91,13 @@ function scrubTrees(stack: (SerializedNode | undefined)[], config: ScrubConfig):
   let node: SerializedNode | undefined;
   while (stack.length) {
     if (!(node = stack.pop())) continue;
+    if (config.blockTags?.has(node.tagName!)) {
+      blockTree(node, config.blocked!);
+      const size = config.sizeOf!(node.id);
+      node.attributes = { class: node.attributes?.class, ...(size && { rr_width: `${size.width}px`, rr_height: `${size.height}px` }) };
+      node.childNodes = [];
+      continue;
+    }
     if (node.attributes) scrubAttributes(node.attributes, config, node.id);
     const children = node.childNodes;
     if (children) for (let i = 0; i < children.length; i++) stack.push(children[i]);
@@ -86,17 +112,37 @@ function scrubAttributes(attributes: Record<string, unknown>, config: ScrubConfi
   }
 }
 
-/** Scrubs an rrweb event in place (rrweb hands us fresh objects) and returns it. */
-export function scrubEvent<E extends RrwebEvent>(event: E, config: ScrubConfig): E {
+/**
+ * Scrubs an rrweb event in place (rrweb hands us fresh objects) and returns it, or null
+ * when it only concerns blocked nodes.
+ */
+export function scrubEvent<E extends RrwebEvent>(event: E, config: ScrubConfig): E | null {
   const data = event.data as Record<string, unknown> | undefined;
   if (!data) return event;
+  const blocked = config.blocked;
   if (event.type === META) {
     if (config.urlQuery && typeof data.href === 'string') data.href = scrubUrl(data.href);
   } else if (event.type === FULL_SNAPSHOT) {
+    blocked?.clear();
     scrubTrees([data.node as SerializedNode | undefined], config);
   } else if (event.type === INCREMENTAL_SNAPSHOT && data.source === MUTATION_SOURCE) {
-    const adds = (data.adds ?? []) as ({ node?: SerializedNode } | null)[];
-    const changes = (data.attributes ?? []) as ({ id: number; attributes?: Record<string, unknown> } | null)[];
+    type Change = { id: number; parentId?: number; node?: SerializedNode; attributes?: Record<string, unknown> } | null;
+    if (blocked?.size) {
+      // Changes inside blocked elements go; nodes added there are blocked with them.
+      const outside = (key: string, parent?: boolean): void => {
+        data[key] = (data[key] as Change[] | undefined)?.filter((c) => {
+          if (!c || !blocked.has(parent ? c.parentId! : c.id)) return true;
+          blockTree(c.node, blocked);
+          return false;
+        });
+      };
+      outside('adds', true);
+      outside('removes', true);
+      outside('texts');
+      outside('attributes');
+    }
+    const adds = (data.adds ?? []) as Change[];
+    const changes = (data.attributes ?? []) as Change[];
     const stack: (SerializedNode | undefined)[] = [];
     for (let i = 0; i < adds.length; i++) stack.push(adds[i]?.node);
     scrubTrees(stack, config);
@@ -104,6 +150,8 @@ export function scrubEvent<E extends RrwebEvent>(event: E, config: ScrubConfig):
       const change = changes[i];
       if (change?.attributes) scrubAttributes(change.attributes, config, change.id);
     }
+  } else if (blocked?.has(data.id as number)) {
+    return null; // input, media interaction, scroll... on a blocked node
   }
   return event;
 }
