@@ -34,6 +34,8 @@ export const SEGMENT_ENCODINGS: readonly SegmentEncoding[] = ['gzip-json', 'json
 export const SegmentLimits = {
   /** A segment body never exceeds this; the receiver rejects larger ones. */
   maxBodyBytes: 1024 * 1024,
+  /** A gzip-json body never inflates past this; the receiver refuses the segment (a bomb inside a valid request). */
+  maxInflatedBytes: 64 * 1024 * 1024,
   /** What an SDK aims for when it flushes on page hide (fetch keepalive budget is 64 KiB for all bodies). */
   pageHideBodyBytes: 56 * 1024,
   /** Ids are opaque printable ASCII: no path separators, no control characters, bounded. */

@@ -7,6 +7,7 @@ import cors from '@fastify/cors';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { Authenticator, AuthError } from './auth.ts';
+import { configWarnings } from './config.ts';
 import type { ReceiverConfig } from './config.ts';
 import { KeyFileWatcher } from './keys/key-file-watcher.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
@@ -215,6 +216,7 @@ export async function createReceiver(config: ReceiverConfig): Promise<Receiver> 
   retention.start();
   services.keyFile.start(app.log);
   services.loadShedder.start();
+  for (const warning of configWarnings(config)) app.log.warn(warning);
   const keys = services.auth.keyCounts();
   if (config.auth.required && keys.config + keys.file === 0) {
     app.log.warn({ keyFile: config.auth.keyFile }, 'auth is required but no key exists yet: every request is refused until one is created with `npm run keys -- create`');

@@ -1,9 +1,11 @@
 // The sessionLimits and retention settings: defaults, environment variables, and clear
-// refusals of values that would silently disable or break them.
+// refusals of values that would silently disable or break them; and the warnings for
+// body caps too small for the largest legal segment.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
+import { SegmentLimits } from '@otel-replay/protocol';
+import { ConfigError, configWarnings, loadConfig, MIN_SAFE_BODY_BYTES } from './config.ts';
 
 describe('config: session limits and retention', () => {
   it('has defaults above the SDK session limit and a 30-day retention', () => {
@@ -35,5 +37,17 @@ describe('config: session limits and retention', () => {
     for (const [overrides, message] of cases) {
       assert.throws(() => loadConfig({ env: {}, overrides }), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(overrides));
     }
+  });
+});
+
+describe('config: body caps that would lose legal segments', () => {
+  it('the defaults fit a largest legal segment; smaller caps start but are warned about, by name', () => {
+    assert.deepEqual(configWarnings(loadConfig({ env: {} })), []);
+    const small = loadConfig({ env: {}, overrides: { server: { maxBodyBytes: 256 * 1024, maxDecompressedBytes: MIN_SAFE_BODY_BYTES } } });
+    const warnings = configWarnings(small);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^server\.maxBodyBytes is 262144 bytes, under the \d+ .*raise it to at least \d+$/);
+    assert.ok(MIN_SAFE_BODY_BYTES > SegmentLimits.maxBodyBytes * 1.33, 'base64 of the largest segment fits');
+    assert.equal(configWarnings(loadConfig({ env: {}, overrides: { server: { maxDecompressedBytes: 1024 } } })).length, 1);
   });
 });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { isSafeId } from '@otel-replay/protocol';
+import { isSafeId, SegmentLimits } from '@otel-replay/protocol';
 import { compileRedaction, RedactionRuleError } from './redact/rules.ts';
 import type { RedactionConfig } from './redact/rules.ts';
 import type { LoadSheddingConfig } from './limits/load-shedder.ts';
@@ -301,6 +301,25 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 }
 
 /** Loads defaults, then the file (if any), then environment variables; then validates. */
+/**
+ * The smallest request body that carries one segment of the largest size the protocol
+ * allows, as the SDK sends it: base64 inside OTLP/JSON (4/3) plus the request's wrapper.
+ */
+export const MIN_SAFE_BODY_BYTES = Math.ceil((SegmentLimits.maxBodyBytes * 4) / 3) + 64 * 1024;
+
+/**
+ * Settings that are valid but will lose data: a body cap under MIN_SAFE_BODY_BYTES
+ * answers 413 to a legal segment, and an SDK treats 413 as final and drops the request.
+ * The receiver starts anyway (tests and narrow setups use small caps) and logs these.
+ */
+export function configWarnings(c: ReceiverConfig): string[] {
+  const out: string[] = [];
+  for (const [name, value] of [['server.maxBodyBytes', c.server.maxBodyBytes], ['server.maxDecompressedBytes', c.server.maxDecompressedBytes]] as const) {
+    if (value < MIN_SAFE_BODY_BYTES) out.push(`${name} is ${value} bytes, under the ${MIN_SAFE_BODY_BYTES} one request with a largest legal segment needs: such requests get 413 and SDKs drop them; raise it to at least ${MIN_SAFE_BODY_BYTES}`);
+  }
+  return out;
+}
+
 export function loadConfig(options: { file?: string | null; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): ReceiverConfig {
   const env = options.env ?? process.env;
   const config = defaultConfig() as unknown as Record<string, unknown>;

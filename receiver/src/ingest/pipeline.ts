@@ -7,7 +7,7 @@
 
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { ProtocolError, SEGMENT_EVENT_NAME, isLegacyRecord, readSegmentAttributes, segmentBodyBytes } from '@otel-replay/protocol';
+import { ProtocolError, SEGMENT_EVENT_NAME, SegmentLimits, isLegacyRecord, readSegmentAttributes, segmentBodyBytes } from '@otel-replay/protocol';
 import type { Attributes, Segment, SegmentIndexRow, SegmentMeta } from '@otel-replay/protocol';
 import type { Forwarder } from '../forward/forwarder.ts';
 import type { SessionIndex } from '../index/session-index.ts';
@@ -51,8 +51,7 @@ export interface IngestResult {
   forwardedRecords: number;
 }
 
-/** A segment claiming more than this when inflated is refused (a bomb inside a valid request). */
-const MAX_SEGMENT_INFLATED_BYTES = 64 * 1024 * 1024;
+const MAX_SEGMENT_INFLATED_BYTES = SegmentLimits.maxInflatedBytes;
 const MAX_REASONS = 5;
 const INFLATE_CHUNK_BYTES = 256 * 1024;
 
