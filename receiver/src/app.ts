@@ -10,8 +10,8 @@ import { Authenticator, AuthError } from './auth.ts';
 import { configWarnings } from './config.ts';
 import type { ReceiverConfig } from './config.ts';
 import { KeyFileWatcher } from './keys/key-file-watcher.ts';
-import { RateLimiter } from './limits/rate-limiter.ts';
-import { QueryGate, QueryRateLimitedError } from './limits/query-limits.ts';
+import { RateLimitedError, RateLimiter } from './limits/rate-limiter.ts';
+import { QueryGate } from './limits/query-limits.ts';
 import { LoadShedder } from './limits/load-shedder.ts';
 import { createForwarder } from './forward/create-forwarder.ts';
 import type { Forwarder } from './forward/forwarder.ts';
@@ -116,7 +116,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // Errors outside the ingest scope (query API, ops) answer JSON `{ error }`.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AuthError) return reply.code(error.statusCode).send({ error: error.message });
-    if (error instanceof QueryRateLimitedError) return reply.code(429).header('retry-after', String(error.retryAfterSeconds)).send({ error: error.message });
+    if (error instanceof RateLimitedError) return reply.code(429).header('retry-after', String(error.retryAfterSeconds)).send({ error: error.message });
     if (error instanceof StoreUnavailableError || error instanceof IndexUnavailableError) {
       services.metrics.unavailable.inc({ reason: error.name });
       return reply.code(503).header('retry-after', String(config.server.retryAfterSeconds)).send({ error: `temporarily unavailable, retry later: ${error.message}` });

@@ -18,6 +18,7 @@ import { OtlpError } from '../otlp/errors.ts';
 import { encodeExportResponse, encodeStatus } from '../otlp/respond.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { StoreUnavailableError } from '../storage/object-store.ts';
+import { RateLimitedError } from '../limits/rate-limiter.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { LoadShedder, ShedReason } from '../limits/load-shedder.ts';
 import type { IngestPipeline } from './pipeline.ts';
@@ -52,16 +53,6 @@ class LoadShedError extends Error {
   constructor(message: string, reason: ShedReason, retryAfterSeconds: number) {
     super(message);
     this.reason = reason;
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-}
-
-class RateLimitedError extends Error {
-  override readonly name = 'RateLimitedError';
-  readonly retryAfterSeconds: number;
-
-  constructor(message: string, retryAfterSeconds: number) {
-    super(message);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import { Authenticator } from '../auth.ts';
-import { QUERY_COSTS, QueryGate, QueryRateLimitedError, queryCost } from './query-limits.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { QUERY_COSTS, QueryGate, queryCost } from './query-limits.ts';
+import { RateLimitedError, RateLimiter } from './rate-limiter.ts';
 import type { RateLimits } from './rate-limiter.ts';
 
 const READ = 'read-token-for-query-limits-01';
@@ -40,35 +40,35 @@ test('costs: an events stream 2, an export 10, everything else 1', () => {
   assert.deepEqual(QUERY_COSTS, { request: 1, eventsStream: 2, export: 10 });
 });
 
-test('a key over its bucket gets QueryRateLimitedError (429) with the wait, then recovers as it refills', () => {
+test('a key over its bucket gets RateLimitedError (429) with the wait, then recovers as it refills', () => {
   const c = clock();
   const { gate: g, limited } = gate(c.now);
   for (let i = 0; i < 4; i++) assert.equal(g.admit(req('/api/v1/sessions/:sessionId/events', READ), 'read').tenant, 'shop');
   assert.throws(() => g.admit(req('/api/v1/sessions', READ), 'read'), (err: unknown) =>
-    err instanceof QueryRateLimitedError && err.statusCode === 429 && err.retryAfterSeconds === 1
+    err instanceof RateLimitedError && err.statusCode === 429 && err.retryAfterSeconds === 1
     && /^read token config:[0-9a-f]{12} is over its query rate limit \(4 requests\/s, bursts of 8; an events stream counts as 2 requests, an export as 10\); retry after 1 s$/.test(err.message));
   assert.deepEqual(limited, ['shop']);
   // Another token of the same tenant has its own bucket.
   assert.equal(g.admit(req('/api/v1/sessions', OTHER_READ), 'read').tenant, 'shop');
   c.advance(250);
   assert.equal(g.admit(req('/api/v1/sessions', READ), 'read').tenant, 'shop', 'a quarter second at 4/s refills one');
-  assert.throws(() => g.admit(req('/api/v1/sessions', READ), 'read'), QueryRateLimitedError);
+  assert.throws(() => g.admit(req('/api/v1/sessions', READ), 'read'), RateLimitedError);
 });
 
 test('an export from a full bucket passes and leaves the debt to wait for; deletions count against the admin token', () => {
   const c = clock();
   const { gate: g } = gate(c.now);
   assert.equal(g.admit(req('/api/v1/sessions/:sessionId/export.html', READ), 'read').tenant, 'shop');
-  assert.throws(() => g.admit(req('/api/v1/sessions', READ), 'read'), (err: unknown) => err instanceof QueryRateLimitedError && err.retryAfterSeconds === 1, '2 tokens of debt + 1 at 4/s = 0.75 s');
+  assert.throws(() => g.admit(req('/api/v1/sessions', READ), 'read'), (err: unknown) => err instanceof RateLimitedError && err.retryAfterSeconds === 1, '2 tokens of debt + 1 at 4/s = 0.75 s');
   for (let i = 0; i < 8; i++) g.admit(req('/api/v1/sessions/:sessionId', ADMIN), 'delete');
-  assert.throws(() => g.admit(req('/api/v1/sessions/:sessionId', ADMIN), 'delete'), (err: unknown) => err instanceof QueryRateLimitedError && /^admin token config:/.test(err.message));
+  assert.throws(() => g.admit(req('/api/v1/sessions/:sessionId', ADMIN), 'delete'), (err: unknown) => err instanceof RateLimitedError && /^admin token config:/.test(err.message));
 });
 
 test('keyless requests share one bucket per tenant; auth errors come before any token is taken', () => {
   const c = clock();
   const { gate: g } = gate(c.now);
   for (let i = 0; i < 8; i++) g.admit(req('/api/v1/sessions'), 'read');
-  assert.throws(() => g.admit(req('/api/v1/sessions'), 'read'), (err: unknown) => err instanceof QueryRateLimitedError && /^tenant default \(requests without a token\) is over its query rate limit/.test(err.message));
+  assert.throws(() => g.admit(req('/api/v1/sessions'), 'read'), (err: unknown) => err instanceof RateLimitedError && /^tenant default \(requests without a token\) is over its query rate limit/.test(err.message));
   assert.equal(g.admit(req('/api/v1/sessions', READ), 'read').tenant, 'shop', 'a token is not in the keyless bucket');
   const strict = gate(clock().now, true).gate;
   for (let i = 0; i < 20; i++) assert.throws(() => strict.admit(req('/api/v1/sessions'), 'read'), /missing read token/);

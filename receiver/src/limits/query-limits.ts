@@ -17,6 +17,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Access, Authenticator, Identity } from '../auth.ts';
 import { roleNoun } from '../keys/key-file.ts';
+import { RateLimitedError } from './rate-limiter.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 /** How many requests' worth each kind of query costs. */
@@ -27,18 +28,6 @@ export function queryCost(routeUrl: string | undefined): number {
   if (routeUrl?.endsWith('/events')) return QUERY_COSTS.eventsStream;
   if (routeUrl?.endsWith('/export.html')) return QUERY_COSTS.export;
   return QUERY_COSTS.request;
-}
-
-/** A query refused by its key's bucket: 429 + Retry-After with a JSON `{ error }` body. */
-export class QueryRateLimitedError extends Error {
-  override readonly name = 'QueryRateLimitedError';
-  readonly statusCode = 429;
-  readonly retryAfterSeconds: number;
-
-  constructor(message: string, retryAfterSeconds: number) {
-    super(message);
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
 }
 
 export interface QueryGateOptions {
@@ -57,7 +46,7 @@ export class QueryGate {
 
   /**
    * Who the request acts as for `access` (throws AuthError: 401/403), after taking its
-   * cost from the caller's bucket (throws QueryRateLimitedError when there is no room).
+   * cost from the caller's bucket (throws RateLimitedError when there is no room).
    */
   admit(request: FastifyRequest, access: Exclude<Access, 'write'>): Identity {
     const identity = this.#opts.auth.identify(request, access);
@@ -67,7 +56,7 @@ export class QueryGate {
     this.#opts.onLimited?.(identity);
     const who = identity.keyId && identity.role ? `${roleNoun(identity.role)} ${identity.keyId}` : `tenant ${identity.tenant} (requests without a token)`;
     const { requestsPerSecond, burstRequests } = identity.limits;
-    throw new QueryRateLimitedError(
+    throw new RateLimitedError(
       `${who} is over its query rate limit (${requestsPerSecond} requests/s, bursts of ${burstRequests}; an events stream counts as ${QUERY_COSTS.eventsStream} requests, an export as ${QUERY_COSTS.export}); retry after ${decision.retryAfterSeconds} s`,
       decision.retryAfterSeconds,
     );

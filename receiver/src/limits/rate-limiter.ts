@@ -4,6 +4,18 @@
 // timers. A refused request costs nothing and is told exactly when it would fit
 // (Retry-After), from the bucket that is short.
 
+/** A request refused by its key's bucket: answered 429 with Retry-After (ingest and the query API alike). */
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+  readonly statusCode = 429;
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export interface RateLimits {
   /** Sustained rate; 0 = no limit on requests. */
   requestsPerSecond: number;
